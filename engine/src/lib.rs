@@ -1,1 +1,3 @@
-//! placeholder
+//! memspine: an embedded, persistent memory engine for AI agents.
+#![warn(missing_docs)]
+pub mod query;

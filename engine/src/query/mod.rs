@@ -1,0 +1,1 @@
+//! The query language: parser, typed builder and planner (owner: query module).
