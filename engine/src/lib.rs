@@ -1,3 +1,40 @@
 //! memspine: an embedded, persistent memory engine for AI agents.
+//!
+//! One database directory holds an append-only event log, memories with scopes and tags,
+//! vector and lexical search, and a knowledge graph.
+//!
+//! ```
+//! use memspine::{Spine, Options, NewMemory, Filter};
+//! let dir = tempfile::tempdir().unwrap();
+//! let db = Spine::open(dir.path().join("agent.db"), Options::default()).unwrap();
+//! let id = db.store(NewMemory::new("Alice prefers email over phone").user("alice").tag("preference")).unwrap();
+//! assert_eq!(db.get(id).unwrap().content, "Alice prefers email over phone");
+//! assert_eq!(db.filter_ids(&Filter::user("alice")).unwrap(), vec![id]);
+//! ```
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod bitmaps;
+pub mod clock;
+mod db;
+mod error;
+pub mod jsonl;
+pub mod log;
+pub mod memory;
 pub mod query;
+mod read;
+mod schema;
+mod stats;
+mod verify;
+mod write;
+
+pub use clock::{Clock, ManualClock, Micros, SystemClock};
+pub use db::{Durability, Options, Spine, DATA_FILE};
+pub use error::{Error, Result};
+pub use log::Event;
+pub use memory::{Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope};
+pub use read::Filter;
+pub use schema::FORMAT_VERSION;
+pub use stats::{dir_bytes, Stats};
+pub use verify::VerifyReport;
+pub use write::DEFAULT_IMPORTANCE;

@@ -1,0 +1,398 @@
+//! The `memspine` command-line tool.
+
+mod demo;
+mod output;
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use memspine::clock::parse_rfc3339;
+use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, Options, Scope, Spine};
+
+use output::Out;
+
+/// memspine: persistent memory for AI agents, in one local database.
+#[derive(Parser)]
+#[command(version, about, propagate_version = true)]
+struct Cli {
+    /// Database directory.
+    #[arg(
+        long,
+        global = true,
+        env = "MEMSPINE_DB",
+        default_value = "./memspine.db"
+    )]
+    db: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Default)]
+struct ScopeArgs {
+    /// User scope.
+    #[arg(long)]
+    user: Option<String>,
+    /// Session scope.
+    #[arg(long)]
+    session: Option<String>,
+    /// Agent scope.
+    #[arg(long)]
+    agent: Option<String>,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> Scope {
+        Scope {
+            user: self.user.clone(),
+            session: self.session.clone(),
+            agent: self.agent.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create an empty database.
+    Init {
+        /// Vector dimension for caller-given vectors (0: none).
+        #[arg(long)]
+        dimension: Option<usize>,
+    },
+    /// Store a memory.
+    Store {
+        /// The text.
+        content: String,
+        /// Tags (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Metadata as a JSON object.
+        #[arg(long)]
+        metadata: Option<String>,
+        /// Importance 0..1.
+        #[arg(long)]
+        importance: Option<f32>,
+        /// Pin it.
+        #[arg(long)]
+        pinned: bool,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Show a memory.
+    Get {
+        /// Memory id.
+        id: MemoryId,
+    },
+    /// Change a memory.
+    Update {
+        /// Memory id.
+        id: MemoryId,
+        /// New content.
+        #[arg(long)]
+        content: Option<String>,
+        /// Replace the tags (repeatable).
+        #[arg(long = "tag")]
+        tags: Option<Vec<String>>,
+        /// New kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// New metadata (JSON object).
+        #[arg(long)]
+        metadata: Option<String>,
+        /// New importance.
+        #[arg(long)]
+        importance: Option<f32>,
+        /// Pin (true) or unpin (false).
+        #[arg(long)]
+        pinned: Option<bool>,
+    },
+    /// Delete a memory (its history stays).
+    Delete {
+        /// Memory id.
+        id: MemoryId,
+    },
+    /// A memory's events.
+    History {
+        /// Memory id.
+        id: MemoryId,
+    },
+    /// Most recently created memories.
+    Recent {
+        /// How many.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Events of the last hours (query_recent).
+    Log {
+        /// Window in hours.
+        #[arg(long, default_value_t = 24.0)]
+        hours: f64,
+        /// Only this event type.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+    },
+    /// Append an agent event to the log.
+    Event {
+        /// Event type.
+        event_type: String,
+        /// JSON payload.
+        #[arg(default_value = "{}")]
+        payload: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Import memories from JSONL.
+    Import {
+        /// The file (`-` for stdin).
+        file: PathBuf,
+    },
+    /// Export memories as JSONL.
+    Export {
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include archived memories (marked `"archived": true`).
+        #[arg(long)]
+        include_archived: bool,
+    },
+    /// Filter memories by scope, tags, kind, pinned, time.
+    List {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Required tags (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only pinned.
+        #[arg(long)]
+        pinned: bool,
+        /// Created after (RFC 3339).
+        #[arg(long)]
+        after: Option<String>,
+        /// Created before (RFC 3339).
+        #[arg(long)]
+        before: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Database statistics.
+    Stats,
+    /// Check every checksum and invariant; non-zero exit on any problem.
+    Verify,
+    /// Build a database from the shipped sample and show what the engine does.
+    Demo {
+        /// Where to build it (default: a fresh temporary directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn open(db: &Path) -> Result<Spine> {
+    let opts = Options {
+        create: false,
+        ..Options::default()
+    };
+    Spine::open(db, opts).with_context(|| format!("opening {}", db.display()))
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let out = Out { json: cli.json };
+    match run(cli, &out) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run(cli: Cli, out: &Out) -> Result<i32> {
+    let db = cli.db.as_path();
+    match cli.cmd {
+        Cmd::Init { dimension } => {
+            let opts = Options {
+                dimension,
+                ..Options::default()
+            };
+            let s = Spine::open(db, opts)?;
+            out.line(&format!("initialised {}", s.path().display()));
+        }
+        Cmd::Store {
+            content,
+            tags,
+            kind,
+            metadata,
+            importance,
+            pinned,
+            scope,
+        } => {
+            let metadata = metadata.map(|m| parse_json(&m, "--metadata")).transpose()?;
+            let m = NewMemory {
+                content,
+                kind,
+                tags,
+                metadata,
+                scope: scope.scope(),
+                importance,
+                pinned,
+                created_at: None,
+                vector: None,
+            };
+            let s = Spine::open(db, Options::default())?;
+            let id = s.store(m)?;
+            out.id(id);
+        }
+        Cmd::Get { id } => out.memory(&open(db)?.get(id)?),
+        Cmd::Update {
+            id,
+            content,
+            tags,
+            kind,
+            metadata,
+            importance,
+            pinned,
+        } => {
+            let u = MemoryUpdate {
+                content,
+                tags,
+                kind,
+                metadata: metadata.map(|m| parse_json(&m, "--metadata")).transpose()?,
+                importance,
+                pinned,
+                ..Default::default()
+            };
+            out.memory(&open(db)?.update(id, u)?);
+        }
+        Cmd::Delete { id } => {
+            open(db)?.delete(id)?;
+            out.line(&format!("deleted {id}"));
+        }
+        Cmd::History { id } => out.events(&open(db)?.history(id)?),
+        Cmd::Recent { count, scope } => {
+            let f = Filter {
+                user: scope.user,
+                session: scope.session,
+                agent: scope.agent,
+                ..Default::default()
+            };
+            out.memories(&open(db)?.recent_filtered(count, &f)?);
+        }
+        Cmd::Log { hours, event_type } => {
+            out.events(&open(db)?.query_recent(hours, event_type.as_deref())?)
+        }
+        Cmd::Event {
+            event_type,
+            payload,
+            scope,
+        } => {
+            let payload = parse_json(&payload, "payload")?;
+            let seq = open(db)?.append_event(&event_type, payload, scope.scope())?;
+            out.line(&format!("appended event {seq}"));
+        }
+        Cmd::Import { file } => import(db, &file, out)?,
+        Cmd::Export {
+            out: file,
+            include_archived,
+        } => {
+            let s = open(db)?;
+            let n = match file {
+                Some(f) => {
+                    let mut w = BufWriter::new(File::create(&f)?);
+                    s.export(&mut w, include_archived)?
+                }
+                None => s.export(&mut std::io::stdout().lock(), include_archived)?,
+            };
+            eprintln!("exported {n} memories");
+        }
+        Cmd::List {
+            scope,
+            tags,
+            kind,
+            pinned,
+            after,
+            before,
+            limit,
+        } => {
+            let f = Filter {
+                user: scope.user,
+                session: scope.session,
+                agent: scope.agent,
+                kind,
+                tags,
+                pinned: pinned.then_some(true),
+                created_after: after.map(|t| parse_time(&t)).transpose()?,
+                created_before: before.map(|t| parse_time(&t)).transpose()?,
+                include_archived: false,
+            };
+            let s = open(db)?;
+            let ids: Vec<MemoryId> = s.filter_ids(&f)?.into_iter().take(limit).collect();
+            out.memories(&s.get_many(&ids)?);
+        }
+        Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
+        Cmd::Verify => {
+            let r = open(db)?.verify()?;
+            out.value(&r, |r| {
+                let mut t = format!(
+                    "checked {} memories, {} events, {} pages, {} bitmaps\n",
+                    r.memories, r.events, r.pages, r.bitmaps
+                );
+                for p in &r.problems {
+                    t.push_str(&format!("PROBLEM: {p}\n"));
+                }
+                t.push_str(if r.is_ok() { "ok" } else { "FAILED" });
+                t
+            });
+            return Ok(if r.is_ok() { 0 } else { 1 });
+        }
+        Cmd::Demo { out: dir } => demo::run(dir, out)?,
+    }
+    Ok(0)
+}
+
+fn import(db: &Path, file: &Path, out: &Out) -> Result<()> {
+    let s = Spine::open(db, Options::default())?;
+    let (mut reader, total): (Box<dyn std::io::BufRead>, u64) = if file == Path::new("-") {
+        (Box::new(BufReader::new(std::io::stdin())), 0)
+    } else {
+        let f = File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        let len = f.metadata()?.len();
+        (Box::new(BufReader::new(f)), len)
+    };
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if total < 1 << 20 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let r = s.import(&mut reader, &mut |b| bar.set_position(b))?;
+    bar.finish_and_clear();
+    out.value(&r, |r| format!("imported {} memories", r.imported));
+    Ok(())
+}
+
+fn parse_json(s: &str, what: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).with_context(|| format!("{what} is not valid JSON"))
+}
+
+fn parse_time(s: &str) -> Result<u64> {
+    match parse_rfc3339(s) {
+        Some(t) => Ok(t),
+        None => bail!("{s:?} is not an RFC 3339 time (e.g. 2026-11-01 or 2026-11-01T12:00:00Z)"),
+    }
+}

@@ -1,0 +1,339 @@
+//! The database handle: open/create, the single-writer transaction plumbing, and recovery.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use redb::{ReadTransaction, ReadableDatabase, TableHandle, WriteTransaction};
+
+use crate::clock::{Clock, Micros, SystemClock};
+use crate::error::{Error, Result};
+use crate::memory::Limits;
+use crate::schema::{self, key, Counters, Settings, FORMAT_VERSION, META};
+
+/// Name of the redb file inside the database directory.
+pub const DATA_FILE: &str = "data.redb";
+
+/// How hard a commit works to reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// fsync before a write call returns: an acknowledged write survives a crash or power loss.
+    #[default]
+    Immediate,
+    /// No fsync: survives a process crash of *later* durable commits only; for bulk loads and tests.
+    None,
+}
+
+/// Options for [`Spine::open`].
+#[derive(Clone)]
+pub struct Options {
+    /// Create the database if it does not exist (default true).
+    pub create: bool,
+    /// Vector dimension for a new database when no embedder gives one (0: no vectors).
+    pub dimension: Option<usize>,
+    /// Commit durability (default Immediate).
+    pub durability: Durability,
+    /// Time source (default the system clock).
+    pub clock: Arc<dyn Clock>,
+    /// Input size limits.
+    pub limits: Limits,
+    /// redb page cache in bytes (default 256 MiB).
+    pub cache_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            create: true,
+            dimension: None,
+            durability: Durability::Immediate,
+            clock: Arc::new(SystemClock),
+            limits: Limits::default(),
+            cache_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("create", &self.create)
+            .field("dimension", &self.dimension)
+            .field("durability", &self.durability)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub db: redb::Database,
+    pub path: PathBuf,
+    pub opts: Options,
+    pub settings: Settings,
+    /// The single writer. Readers never take it.
+    pub writer: Mutex<WriterState>,
+}
+
+/// State owned by whoever holds the writer lock.
+pub(crate) struct WriterState {
+    /// Set after a failed commit: the handle refuses writes until reopened.
+    pub poisoned: Option<String>,
+}
+
+/// An open memspine database. Cheap to clone and share across threads (`Send + Sync`).
+#[derive(Clone)]
+pub struct Spine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Spine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spine")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Spine {
+    /// Opens (or creates, with `opts.create`) the database directory at `path`.
+    pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Spine> {
+        let path = path.as_ref().to_path_buf();
+        let file = prepare_dir(&path, opts.create)?;
+        let db = open_redb(&path, &file, &opts)?;
+        let settings = init_or_check(&db, &path, &opts)?;
+        restrict_permissions(&file);
+        Ok(Spine {
+            inner: Arc::new(Inner {
+                db,
+                path,
+                settings,
+                opts,
+                writer: Mutex::new(WriterState { poisoned: None }),
+            }),
+        })
+    }
+
+    /// Opens with default options.
+    pub fn open_default(path: impl AsRef<Path>) -> Result<Spine> {
+        Spine::open(path, Options::default())
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The vector dimension (0 when the database stores no vectors).
+    pub fn dimension(&self) -> usize {
+        self.inner.settings.dimension as usize
+    }
+
+    /// The clock's current time.
+    pub fn now(&self) -> Micros {
+        self.inner.opts.clock.now()
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.opts.limits
+    }
+
+    pub(crate) fn read_txn(&self) -> Result<ReadTransaction> {
+        Ok(self.inner.db.begin_read()?)
+    }
+
+    /// Runs `f` in one write transaction under the writer lock and commits it.
+    /// A failed commit poisons the handle.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, &mut Counters, Micros) -> Result<T>,
+    ) -> Result<T> {
+        let mut w = self.lock_writer()?;
+        let mut txn = self.inner.db.begin_write()?;
+        txn.set_durability(match self.inner.opts.durability {
+            Durability::Immediate => redb::Durability::Immediate,
+            Durability::None => redb::Durability::None,
+        })?;
+        let mut counters = {
+            let meta = txn.open_table(META)?;
+            schema::get_meta::<Counters>(&meta, key::COUNTERS)?.unwrap_or_default()
+        };
+        let now = self.now();
+        let out = f(&txn, &mut counters, now)?;
+        {
+            let mut meta = txn.open_table(META)?;
+            schema::put_meta(&mut meta, key::COUNTERS, &counters)?;
+        }
+        if let Err(e) = txn.commit() {
+            let e = Error::from(e);
+            w.poisoned = Some(e.to_string());
+            return Err(e);
+        }
+        Ok(out)
+    }
+
+    fn lock_writer(&self) -> Result<MutexGuard<'_, WriterState>> {
+        let w = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| Error::Poisoned("a writer panicked".into()))?;
+        if let Some(why) = &w.poisoned {
+            return Err(Error::Poisoned(why.clone()));
+        }
+        Ok(w)
+    }
+
+    /// Whether an earlier failed write poisoned this handle.
+    pub fn is_poisoned(&self) -> bool {
+        self.inner
+            .writer
+            .lock()
+            .map(|w| w.poisoned.is_some())
+            .unwrap_or(true)
+    }
+}
+
+fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {
+    let not_db = |reason: &str| Error::NotADatabase {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => return Err(not_db("it is a file; a database is a directory")),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !create {
+                return Err(Error::NotFound {
+                    path: path.to_path_buf(),
+                });
+            }
+            create_private_dir(path)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let file = path.join(DATA_FILE);
+    if !file.exists() {
+        if !create {
+            return Err(Error::NotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let non_empty = std::fs::read_dir(path)?.next().is_some();
+        if non_empty {
+            return Err(not_db("the directory is not empty and holds no data.redb"));
+        }
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn create_private_dir(path: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path)?;
+    Ok(())
+}
+
+/// Database files are readable by their owner only: memories are private data.
+fn restrict_permissions(file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+fn open_redb(dir: &Path, file: &Path, opts: &Options) -> Result<redb::Database> {
+    let mut b = redb::Database::builder();
+    b.set_cache_size(opts.cache_bytes);
+    let r = if file.exists() {
+        b.open(file)
+    } else {
+        b.create(file)
+    };
+    r.map_err(|e| map_open_error(dir, e))
+}
+
+fn map_open_error(dir: &Path, e: redb::DatabaseError) -> Error {
+    let path = dir.to_path_buf();
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen | redb::DatabaseError::LockProtocolMismatch => {
+            Error::Locked { path }
+        }
+        redb::DatabaseError::UpgradeRequired(v) => Error::UnsupportedFormat {
+            found: u32::from(v),
+            supported: FORMAT_VERSION,
+        },
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::UnexpectedEof =>
+        {
+            Error::corrupt("database file", format!("truncated: {io}"))
+        }
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(msg)) => Error::NotADatabase {
+            path,
+            reason: format!("redb rejected the file: {msg}"),
+        },
+        redb::DatabaseError::Storage(s) => Error::from(s),
+        other => Error::Storage(other.to_string()),
+    }
+}
+
+fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Settings> {
+    let txn = db.begin_write()?;
+    let settings = {
+        let mut meta = txn.open_table(META)?;
+        match schema::get_meta::<u32>(&meta, key::FORMAT)? {
+            Some(v) if v > FORMAT_VERSION => {
+                return Err(Error::UnsupportedFormat {
+                    found: v,
+                    supported: FORMAT_VERSION,
+                })
+            }
+            Some(_) => schema::get_meta::<Settings>(&meta, key::SETTINGS)?
+                .ok_or_else(|| Error::corrupt("meta", "settings missing"))?,
+            None => {
+                if !opts.create || has_tables(&txn)? {
+                    return Err(Error::NotADatabase {
+                        path: path.to_path_buf(),
+                        reason: "no memspine format marker".into(),
+                    });
+                }
+                let s = Settings {
+                    dimension: opts.dimension.unwrap_or(0) as u32,
+                    model_id: String::new(),
+                    created_at: opts.clock.now(),
+                };
+                schema::put_meta(&mut meta, key::FORMAT, &FORMAT_VERSION)?;
+                schema::put_meta(&mut meta, key::SETTINGS, &s)?;
+                let c = Counters {
+                    next_num: 1,
+                    next_seq: 1,
+                    ..Default::default()
+                };
+                schema::put_meta(&mut meta, key::COUNTERS, &c)?;
+                s
+            }
+        }
+    };
+    if let Some(d) = opts.dimension {
+        if settings.dimension as usize != d {
+            return Err(Error::DimensionMismatch {
+                expected: settings.dimension as usize,
+                got: d,
+            });
+        }
+    }
+    txn.commit()?;
+    Ok(settings)
+}
+
+fn has_tables(txn: &WriteTransaction) -> Result<bool> {
+    Ok(txn.list_tables()?.any(|t| t.name() != "meta"))
+}

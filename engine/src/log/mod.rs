@@ -1,0 +1,445 @@
+//! The append-only event log: an open tail of single records plus sealed, compressed pages.
+//!
+//! Every change to a memory and every agent event is one [`LogRecord`]. Records carry everything
+//! that is not deterministic (seq, timestamp, ids, full new state, vectors), so replaying the log
+//! in seq order on an empty database rebuilds the same state. Event times never go backwards
+//! (`ts = max(now, last_ts)`), so pages are in time order and a time window is a suffix of pages.
+
+pub mod page;
+
+use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Micros;
+use crate::error::{Error, Result};
+use crate::memory::record::StoredMemory;
+use crate::memory::{MemoryId, Scope};
+use crate::schema::{Counters, LOG_PAGES, LOG_PAGE_IDX, LOG_TAIL, MEM_EVENTS};
+
+/// A page is sealed when its tail reaches this many events…
+pub(crate) const PAGE_MAX_EVENTS: u32 = 256;
+/// …or this many encoded bytes.
+pub(crate) const PAGE_MAX_BYTES: u64 = 256 * 1024;
+/// zstd level for freshly sealed pages (the compactor may recompress cold pages higher).
+pub(crate) const SEAL_LEVEL: i32 = 3;
+const TAIL_VERSION: u8 = 1;
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRecord {
+    /// Position in the log, from 1, no gaps.
+    pub seq: u64,
+    /// When it was appended (µs).
+    pub ts: Micros,
+    /// Who it belongs to.
+    pub scope: Scope,
+    /// What happened.
+    pub body: EventBody,
+}
+
+/// What an event records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(private_interfaces)]
+pub enum EventBody {
+    /// A memory was stored (full state and vector).
+    MemoryStored {
+        /// Memory id.
+        id: u64,
+        /// Its state.
+        memory: StoredMemory,
+        /// Its (normalised) vector, if any.
+        vector: Option<Vec<f32>>,
+    },
+    /// A memory changed (full new state; the vector when it changed).
+    MemoryUpdated {
+        /// Memory id.
+        id: u64,
+        /// Its new state.
+        memory: StoredMemory,
+        /// The new vector, when it changed.
+        vector: Option<Vec<f32>>,
+        /// The arena slot of the new vector.
+        slot: Option<u64>,
+    },
+    /// A memory was deleted.
+    MemoryDeleted {
+        /// Memory id.
+        id: u64,
+    },
+    /// Memories were merged into one consolidated memory.
+    MemoriesConsolidated {
+        /// The consolidated memory.
+        into: u64,
+        /// The originals.
+        sources: Vec<u64>,
+    },
+    /// An agent-defined event.
+    Agent {
+        /// Its type.
+        event_type: String,
+        /// JSON text.
+        payload: String,
+    },
+    /// A graph mutation (JSON of the call, for replay).
+    Graph {
+        /// Operation name.
+        op: String,
+        /// JSON text of its inputs.
+        payload: String,
+    },
+    /// What a compaction pass did.
+    Compaction {
+        /// JSON text of the summary.
+        payload: String,
+    },
+}
+
+impl EventBody {
+    /// The event type name shown to callers and used by `query_recent`.
+    pub fn type_name(&self) -> &str {
+        match self {
+            EventBody::MemoryStored { .. } => "memory.stored",
+            EventBody::MemoryUpdated { .. } => "memory.updated",
+            EventBody::MemoryDeleted { .. } => "memory.deleted",
+            EventBody::MemoriesConsolidated { .. } => "memory.consolidated",
+            EventBody::Agent { event_type, .. } => event_type,
+            EventBody::Graph { op, .. } => op,
+            EventBody::Compaction { .. } => "compaction",
+        }
+    }
+
+    /// The memory this event is about, if any.
+    pub fn memory_id(&self) -> Option<u64> {
+        match self {
+            EventBody::MemoryStored { id, .. }
+            | EventBody::MemoryUpdated { id, .. }
+            | EventBody::MemoryDeleted { id } => Some(*id),
+            EventBody::MemoriesConsolidated { into, .. } => Some(*into),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn take_vector(&mut self) -> Option<Vec<f32>> {
+        match self {
+            EventBody::MemoryStored { vector, .. } | EventBody::MemoryUpdated { vector, .. } => {
+                vector.take()
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put_vector(&mut self, v: Vec<f32>) {
+        if let EventBody::MemoryStored { vector, .. } | EventBody::MemoryUpdated { vector, .. } =
+            self
+        {
+            *vector = Some(v);
+        }
+    }
+
+    fn payload_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let parse =
+            |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::String(s.into()));
+        match self {
+            EventBody::MemoryStored { id, memory, .. }
+            | EventBody::MemoryUpdated { id, memory, .. } => {
+                let m = memory.clone().into_memory(*id, 0, None);
+                let mut v = serde_json::to_value(&m).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("access_count");
+                    o.remove("last_access");
+                }
+                v
+            }
+            EventBody::MemoryDeleted { id } => json!({ "id": id }),
+            EventBody::MemoriesConsolidated { into, sources } => {
+                json!({ "into": into, "sources": sources })
+            }
+            EventBody::Agent { payload, .. }
+            | EventBody::Graph { payload, .. }
+            | EventBody::Compaction { payload } => parse(payload),
+        }
+    }
+}
+
+/// An event as returned to callers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Position in the log.
+    pub seq: u64,
+    /// When (µs since the epoch).
+    pub timestamp: Micros,
+    /// Type name (`memory.stored`, or the agent's own).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The memory it concerns, if any.
+    pub memory_id: Option<MemoryId>,
+    /// Scope.
+    #[serde(flatten)]
+    pub scope: Scope,
+    /// Payload as JSON.
+    pub payload: serde_json::Value,
+}
+
+impl From<&LogRecord> for Event {
+    fn from(r: &LogRecord) -> Self {
+        Event {
+            seq: r.seq,
+            timestamp: r.ts,
+            event_type: r.body.type_name().to_owned(),
+            memory_id: r.body.memory_id().map(MemoryId),
+            scope: r.scope.clone(),
+            payload: r.body.payload_json(),
+        }
+    }
+}
+
+/// A cheap per-page type filter: one bit per hashed type name.
+pub(crate) fn type_bit(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    1u64 << (h % 64)
+}
+
+/// Encodes a tail record: version byte, crc32 of the rest, postcard body.
+pub(crate) fn encode_tail(r: &LogRecord) -> Result<Vec<u8>> {
+    let body = postcard::to_allocvec(r)?;
+    let mut out = Vec::with_capacity(body.len() + 5);
+    out.push(TAIL_VERSION);
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Decodes a tail record; never panics on bad bytes.
+pub fn decode_tail(bytes: &[u8]) -> Result<LogRecord> {
+    let (head, body) = bytes
+        .split_first_chunk::<5>()
+        .ok_or_else(|| Error::corrupt("log tail record", "too short"))?;
+    if head[0] != TAIL_VERSION {
+        return Err(Error::UnsupportedFormat {
+            found: u32::from(head[0]),
+            supported: u32::from(TAIL_VERSION),
+        });
+    }
+    let stored = u32::from_le_bytes([head[1], head[2], head[3], head[4]]);
+    let computed = crc32fast::hash(body);
+    if stored != computed {
+        return Err(Error::ChecksumMismatch {
+            what: "log tail record".into(),
+            stored,
+            computed,
+        });
+    }
+    Ok(postcard::from_bytes(body)?)
+}
+
+/// Appends events inside one write transaction.
+pub(crate) struct LogWriter<'t> {
+    tail: Table<'t, u64, &'static [u8]>,
+    pages: Table<'t, u64, &'static [u8]>,
+    idx: Table<'t, u64, (u64, u64, u64, u32, u64)>,
+    mem_events: Table<'t, (u64, u64), ()>,
+    tail_mask: u64,
+}
+
+impl<'t> LogWriter<'t> {
+    pub(crate) fn open(txn: &'t WriteTransaction) -> Result<Self> {
+        Ok(LogWriter {
+            tail: txn.open_table(LOG_TAIL)?,
+            pages: txn.open_table(LOG_PAGES)?,
+            idx: txn.open_table(LOG_PAGE_IDX)?,
+            mem_events: txn.open_table(MEM_EVENTS)?,
+            tail_mask: 0,
+        })
+    }
+
+    /// Appends one event and returns its seq. Seals the tail into a page when it is full.
+    pub(crate) fn append(
+        &mut self,
+        c: &mut Counters,
+        now: Micros,
+        scope: Scope,
+        body: EventBody,
+    ) -> Result<u64> {
+        let seq = c.next_seq.max(1);
+        let ts = now.max(c.last_ts);
+        let record = LogRecord {
+            seq,
+            ts,
+            scope,
+            body,
+        };
+        let bytes = encode_tail(&record)?;
+        self.tail.insert(seq, bytes.as_slice())?;
+        if let Some(id) = record.body.memory_id() {
+            self.mem_events.insert((id, seq), ())?;
+        }
+        if let EventBody::MemoriesConsolidated { sources, .. } = &record.body {
+            for s in sources {
+                self.mem_events.insert((*s, seq), ())?;
+            }
+        }
+        self.tail_mask |= type_bit(record.body.type_name());
+        c.next_seq = seq + 1;
+        c.last_ts = ts;
+        c.tail_count += 1;
+        c.tail_bytes += bytes.len() as u64;
+        if c.tail_count >= PAGE_MAX_EVENTS || c.tail_bytes >= PAGE_MAX_BYTES {
+            self.seal(c)?;
+        }
+        Ok(seq)
+    }
+
+    /// Moves the whole tail into one sealed page.
+    pub(crate) fn seal(&mut self, c: &mut Counters) -> Result<()> {
+        let mut records = Vec::with_capacity(c.tail_count as usize);
+        let mut mask = 0u64;
+        for entry in self.tail.iter()? {
+            let (_, v) = entry?;
+            let r = decode_tail(v.value())?;
+            mask |= type_bit(r.body.type_name());
+            records.push(r);
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (h, bytes) = page::encode(&records, SEAL_LEVEL)?;
+        self.pages.insert(h.first_seq, bytes.as_slice())?;
+        self.idx.insert(
+            h.first_seq,
+            (
+                h.last_seq,
+                h.min_ts,
+                h.max_ts,
+                h.count,
+                mask | self.tail_mask,
+            ),
+        )?;
+        self.tail.retain(|_, _| false)?;
+        self.tail_mask = 0;
+        c.tail_count = 0;
+        c.tail_bytes = 0;
+        Ok(())
+    }
+}
+
+/// Read access to the log inside one read transaction.
+pub(crate) struct LogReader<'a> {
+    txn: &'a ReadTransaction,
+}
+
+impl<'a> LogReader<'a> {
+    pub(crate) fn new(txn: &'a ReadTransaction) -> Self {
+        LogReader { txn }
+    }
+
+    /// Events with `ts >= since` (optionally of one type), oldest first. Touches only the tail
+    /// and the pages whose time range reaches `since` and whose type mask allows the type.
+    pub(crate) fn since(&self, since: Micros, ty: Option<&str>) -> Result<Vec<LogRecord>> {
+        let keep = |r: &LogRecord| r.ts >= since && ty.is_none_or(|t| r.body.type_name() == t);
+        let bit = ty.map(type_bit);
+        let mut out = self.tail_where(&keep)?;
+        let idx = self.txn.open_table(LOG_PAGE_IDX)?;
+        let pages = self.txn.open_table(LOG_PAGES)?;
+        for entry in idx.iter()?.rev() {
+            let (k, v) = entry?;
+            let (_, _, max_ts, _, mask) = v.value();
+            if max_ts < since {
+                break;
+            }
+            if bit.is_some_and(|b| mask & b == 0) {
+                continue;
+            }
+            let page = pages
+                .get(k.value())?
+                .ok_or_else(|| Error::corrupt("log", format!("page {} missing", k.value())))?;
+            let mut recs = page::decode(page.value(), false)?;
+            recs.retain(|r| keep(r));
+            recs.extend(out);
+            out = recs;
+        }
+        Ok(out)
+    }
+
+    fn tail_where(&self, keep: &dyn Fn(&LogRecord) -> bool) -> Result<Vec<LogRecord>> {
+        let tail = self.txn.open_table(LOG_TAIL)?;
+        let mut out = Vec::new();
+        for entry in tail.iter()? {
+            let r = decode_tail(entry?.1.value())?;
+            if keep(&r) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest `count` events, newest first.
+    pub(crate) fn newest(&self, count: usize) -> Result<Vec<LogRecord>> {
+        let mut out: Vec<LogRecord> = Vec::with_capacity(count);
+        let tail = self.txn.open_table(LOG_TAIL)?;
+        for entry in tail.iter()?.rev().take(count) {
+            out.push(decode_tail(entry?.1.value())?);
+        }
+        let pages = self.txn.open_table(LOG_PAGES)?;
+        for entry in pages.iter()?.rev() {
+            if out.len() >= count {
+                break;
+            }
+            let recs = page::decode(entry?.1.value(), false)?;
+            out.extend(recs.into_iter().rev().take(count - out.len()));
+        }
+        Ok(out)
+    }
+
+    /// Events with the given seqs (sorted ascending), decoding each page at most once.
+    pub(crate) fn by_seqs(&self, seqs: &[u64]) -> Result<Vec<LogRecord>> {
+        let tail = self.txn.open_table(LOG_TAIL)?;
+        let pages = self.txn.open_table(LOG_PAGES)?;
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut cached: Option<(u64, Vec<LogRecord>)> = None;
+        for &seq in seqs {
+            if let Some(v) = tail.get(seq)? {
+                out.push(decode_tail(v.value())?);
+                continue;
+            }
+            let page_key = match pages.range(..=seq)?.next_back() {
+                Some(e) => e?.0.value(),
+                None => continue,
+            };
+            if cached.as_ref().is_none_or(|(k, _)| *k != page_key) {
+                let p = pages
+                    .get(page_key)?
+                    .ok_or_else(|| Error::corrupt("log", "page vanished"))?;
+                cached = Some((page_key, page::decode(p.value(), false)?));
+            }
+            if let Some((_, recs)) = &cached {
+                if let Some(r) = recs.iter().find(|r| r.seq == seq) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Visits every record in seq order (pages, then the tail); for replay, rebuild and verify.
+    pub(crate) fn for_each(
+        &self,
+        with_vectors: bool,
+        f: &mut dyn FnMut(LogRecord) -> Result<()>,
+    ) -> Result<()> {
+        let pages = self.txn.open_table(LOG_PAGES)?;
+        for entry in pages.iter()? {
+            for r in page::decode(entry?.1.value(), with_vectors)? {
+                f(r)?;
+            }
+        }
+        let tail = self.txn.open_table(LOG_TAIL)?;
+        for entry in tail.iter()? {
+            f(decode_tail(entry?.1.value())?)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,174 @@
+//! The stored form of a memory (the value of the `memories` table).
+//!
+//! Layout (all little-endian):
+//! ```text
+//! 0      u8   format version (RECORD_VERSION)
+//! 1      u8   flags: bit 0 = payload is zstd-compressed
+//! 2..6   u32  crc32 of bytes 6..
+//! 6..    payload: postcard(StoredMemory), zstd-compressed when that saves ≥ 10 %
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Micros;
+use crate::error::{Error, Result};
+use crate::memory::{Memory, MemoryId, Scope};
+
+/// Version byte of memory records.
+pub(crate) const RECORD_VERSION: u8 = 1;
+const FLAG_ZSTD: u8 = 1;
+const HEADER: usize = 6;
+/// Payloads smaller than this are never compressed: zstd's frame overhead would eat the gain.
+const COMPRESS_MIN: usize = 200;
+/// Upper bound for a decompressed payload, so a corrupt length cannot make us allocate without bound.
+const MAX_PAYLOAD: usize = 16 * 1024 * 1024;
+
+/// Everything about a memory that lives in its record (access stats live in their own table so
+/// that counting a read never rewrites the content).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredMemory {
+    pub content: String,
+    pub kind: String,
+    pub tags: Vec<String>,
+    /// Canonical JSON text of the metadata object.
+    pub metadata: String,
+    pub scope: Scope,
+    pub importance: f32,
+    pub pinned: bool,
+    pub created_at: Micros,
+    pub updated_at: Micros,
+    pub provenance: Vec<u64>,
+    pub archived: bool,
+    pub has_vector: bool,
+}
+
+impl StoredMemory {
+    pub(crate) fn into_memory(
+        self,
+        id: u64,
+        access_count: u64,
+        last_access: Option<Micros>,
+    ) -> Memory {
+        let metadata = serde_json::from_str(&self.metadata)
+            .unwrap_or(serde_json::Value::Object(Default::default()));
+        Memory {
+            id: MemoryId(id),
+            content: self.content,
+            kind: self.kind,
+            tags: self.tags,
+            metadata,
+            scope: self.scope,
+            importance: self.importance,
+            pinned: self.pinned,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            access_count,
+            last_access,
+            provenance: self.provenance.into_iter().map(MemoryId).collect(),
+            archived: self.archived,
+            has_vector: self.has_vector,
+        }
+    }
+}
+
+/// Encodes a record with its header and checksum.
+pub(crate) fn encode(m: &StoredMemory) -> Result<Vec<u8>> {
+    let raw = postcard::to_allocvec(m)?;
+    let (flags, payload) = if raw.len() >= COMPRESS_MIN {
+        let z = zstd::bulk::compress(&raw, 3)?;
+        if z.len() * 10 < raw.len() * 9 {
+            (FLAG_ZSTD, z)
+        } else {
+            (0, raw)
+        }
+    } else {
+        (0, raw)
+    };
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.push(RECORD_VERSION);
+    out.push(flags);
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Decodes a record, checking version and checksum. Never panics on bad bytes.
+pub fn decode(id: u64, bytes: &[u8]) -> Result<StoredMemory> {
+    let what = || format!("memory record {id}");
+    let (header, payload) = bytes
+        .split_first_chunk::<HEADER>()
+        .ok_or_else(|| Error::corrupt(what(), "shorter than its header"))?;
+    let [version, flags, c0, c1, c2, c3] = *header;
+    if version != RECORD_VERSION {
+        return Err(Error::UnsupportedFormat {
+            found: u32::from(version),
+            supported: u32::from(RECORD_VERSION),
+        });
+    }
+    let stored = u32::from_le_bytes([c0, c1, c2, c3]);
+    let computed = crc32fast::hash(payload);
+    if stored != computed {
+        return Err(Error::ChecksumMismatch {
+            what: what(),
+            stored,
+            computed,
+        });
+    }
+    if flags & !FLAG_ZSTD != 0 {
+        return Err(Error::corrupt(
+            what(),
+            format!("unknown flags {flags:#04x}"),
+        ));
+    }
+    let m = if flags & FLAG_ZSTD != 0 {
+        let raw = zstd::bulk::decompress(payload, MAX_PAYLOAD)
+            .map_err(|e| Error::corrupt(what(), e.to_string()))?;
+        postcard::from_bytes(&raw)
+    } else {
+        postcard::from_bytes(payload)
+    };
+    m.map_err(|e| Error::corrupt(what(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(content: &str) -> StoredMemory {
+        StoredMemory {
+            content: content.to_owned(),
+            kind: "fact".into(),
+            tags: vec!["a".into()],
+            metadata: "{}".into(),
+            scope: Scope::default(),
+            importance: 0.5,
+            pinned: false,
+            created_at: 1,
+            updated_at: 2,
+            provenance: vec![],
+            archived: false,
+            has_vector: false,
+        }
+    }
+
+    #[test]
+    fn round_trips_small_and_compressed() {
+        for c in ["hi".to_owned(), "long text ".repeat(100)] {
+            let m = sample(&c);
+            let bytes = encode(&m).unwrap();
+            assert_eq!(decode(1, &bytes).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn flipped_byte_is_a_checksum_error() {
+        let mut bytes = encode(&sample("hello world")).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        assert!(matches!(
+            decode(1, &bytes),
+            Err(Error::ChecksumMismatch { .. })
+        ));
+        assert!(decode(1, &[]).is_err());
+    }
+}

@@ -1,0 +1,241 @@
+//! The read path: get, history, recent, time windows and bitmap filters. Reads run in their own
+//! redb read transaction (an MVCC snapshot) and never wait for the writer.
+
+use redb::{ReadTransaction, ReadableTable};
+use roaring::RoaringBitmap;
+use serde::{Deserialize, Serialize};
+
+use crate::bitmaps;
+use crate::clock::{Micros, HOUR};
+use crate::db::Spine;
+use crate::error::{Error, Result};
+use crate::log::{Event, LogReader};
+use crate::memory::record;
+use crate::memory::{Memory, MemoryId};
+use crate::schema::{ACCESS, BITMAPS, BY_CREATED, MEMORIES, MEM_EVENTS};
+
+/// A structured filter over memories; every set field must match (AND).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    /// Only this user's memories.
+    pub user: Option<String>,
+    /// Only this session's.
+    pub session: Option<String>,
+    /// Only this agent's.
+    pub agent: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Memories carrying all these tags.
+    pub tags: Vec<String>,
+    /// Only pinned (true) or only unpinned (false).
+    pub pinned: Option<bool>,
+    /// Created at or after (µs).
+    pub created_after: Option<Micros>,
+    /// Created before (µs).
+    pub created_before: Option<Micros>,
+    /// Include archived memories (default: live only).
+    pub include_archived: bool,
+}
+
+impl Filter {
+    /// A filter for one user.
+    pub fn user(user: impl Into<String>) -> Self {
+        Filter {
+            user: Some(user.into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads inside one snapshot.
+pub(crate) struct Snapshot {
+    pub txn: ReadTransaction,
+}
+
+impl Snapshot {
+    pub(crate) fn memory(&self, id: u64) -> Result<Option<Memory>> {
+        let memories = self.txn.open_table(MEMORIES)?;
+        let Some(v) = memories.get(id)? else {
+            return Ok(None);
+        };
+        let stored = record::decode(id, v.value())?;
+        let access = self.txn.open_table(ACCESS)?;
+        let (count, last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
+        Ok(Some(stored.into_memory(
+            id,
+            count,
+            (last > 0).then_some(last),
+        )))
+    }
+
+    pub(crate) fn bitmap(&self, name: &str) -> Result<RoaringBitmap> {
+        let t = self.txn.open_table(BITMAPS)?;
+        bitmaps::load(&t, name)
+    }
+
+    /// The ids matching a filter, as a bitmap.
+    pub(crate) fn filter(&self, f: &Filter) -> Result<RoaringBitmap> {
+        let t = self.txn.open_table(BITMAPS)?;
+        let mut bm = bitmaps::load(&t, "live")?;
+        if f.include_archived {
+            bm |= bitmaps::load(&t, "archived")?;
+        }
+        let mut and = |name: String| -> Result<()> {
+            if !bm.is_empty() {
+                bm &= bitmaps::load(&t, &name)?;
+            }
+            Ok(())
+        };
+        if let Some(u) = &f.user {
+            and(format!("u:{u}"))?;
+        }
+        if let Some(s) = &f.session {
+            and(format!("s:{s}"))?;
+        }
+        if let Some(a) = &f.agent {
+            and(format!("a:{a}"))?;
+        }
+        if let Some(k) = &f.kind {
+            and(format!("k:{k}"))?;
+        }
+        for tag in &f.tags {
+            and(format!("t:{tag}"))?;
+        }
+        match f.pinned {
+            Some(true) => and("pinned".into())?,
+            Some(false) => bm -= bitmaps::load(&t, "pinned")?,
+            None => {}
+        }
+        if f.created_after.is_some() || f.created_before.is_some() {
+            let lo = f.created_after.unwrap_or(0);
+            let hi = f.created_before.unwrap_or(u64::MAX);
+            bm &= self.created_range(lo, hi)?;
+        }
+        Ok(bm)
+    }
+
+    /// Ids created in `[lo, hi)`.
+    pub(crate) fn created_range(&self, lo: Micros, hi: Micros) -> Result<RoaringBitmap> {
+        let t = self.txn.open_table(BY_CREATED)?;
+        let mut out = RoaringBitmap::new();
+        if lo >= hi {
+            return Ok(out);
+        }
+        for e in t.range((lo, 0)..(hi, 0))? {
+            out.insert(e?.0.value().1 as u32);
+        }
+        Ok(out)
+    }
+
+    /// Newest memories by creation time among `allowed`, newest first.
+    pub(crate) fn newest(&self, count: usize, allowed: &RoaringBitmap) -> Result<Vec<u64>> {
+        let t = self.txn.open_table(BY_CREATED)?;
+        let mut out = Vec::with_capacity(count);
+        for e in t.iter()?.rev() {
+            if out.len() >= count {
+                break;
+            }
+            let id = e?.0.value().1;
+            if allowed.contains(id as u32) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Spine {
+    pub(crate) fn snapshot(&self) -> Result<Snapshot> {
+        Ok(Snapshot {
+            txn: self.read_txn()?,
+        })
+    }
+
+    /// Reads a memory; `UnknownId` when it does not exist or was deleted.
+    pub fn get(&self, id: MemoryId) -> Result<Memory> {
+        self.snapshot()?.memory(id.0)?.ok_or(Error::UnknownId(id.0))
+    }
+
+    /// Reads several memories in one snapshot, skipping missing ids.
+    pub fn get_many(&self, ids: &[MemoryId]) -> Result<Vec<Memory>> {
+        let s = self.snapshot()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(m) = s.memory(id.0)? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The events of one memory (stored, updated, consolidated, deleted), oldest first.
+    /// Works for deleted memories too.
+    pub fn history(&self, id: MemoryId) -> Result<Vec<Event>> {
+        let s = self.snapshot()?;
+        let t = s.txn.open_table(MEM_EVENTS)?;
+        let mut seqs = Vec::new();
+        for e in t.range((id.0, 0)..=(id.0, u64::MAX))? {
+            seqs.push(e?.0.value().1);
+        }
+        if seqs.is_empty() {
+            return Err(Error::UnknownId(id.0));
+        }
+        let recs = LogReader::new(&s.txn).by_seqs(&seqs)?;
+        Ok(recs.iter().map(Event::from).collect())
+    }
+
+    /// The `count` most recently created live memories, newest first.
+    pub fn recent(&self, count: usize) -> Result<Vec<Memory>> {
+        self.recent_filtered(count, &Filter::default())
+    }
+
+    /// The `count` most recently created memories matching `filter`, newest first.
+    pub fn recent_filtered(&self, count: usize, filter: &Filter) -> Result<Vec<Memory>> {
+        let s = self.snapshot()?;
+        let allowed = s.filter(filter)?;
+        let ids = s.newest(count, &allowed)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(m) = s.memory(id)? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Events of the last `hours` hours, optionally of one type, oldest first (the article's
+    /// `query_recent`). Reads only the log pages that reach into the window.
+    pub fn query_recent(&self, hours: f64, event_type: Option<&str>) -> Result<Vec<Event>> {
+        if !hours.is_finite() || hours < 0.0 {
+            return Err(Error::invalid("hours", format!("must be ≥ 0, got {hours}")));
+        }
+        let span = (hours * HOUR as f64) as u64;
+        let since = self.now().saturating_sub(span);
+        self.events_since(since, event_type)
+    }
+
+    /// Events with timestamp ≥ `since`, optionally of one type, oldest first.
+    pub fn events_since(&self, since: Micros, event_type: Option<&str>) -> Result<Vec<Event>> {
+        let s = self.snapshot()?;
+        let recs = LogReader::new(&s.txn).since(since, event_type)?;
+        Ok(recs.iter().map(Event::from).collect())
+    }
+
+    /// The newest `count` events, newest first.
+    pub fn recent_events(&self, count: usize) -> Result<Vec<Event>> {
+        let s = self.snapshot()?;
+        let recs = LogReader::new(&s.txn).newest(count)?;
+        Ok(recs.iter().map(Event::from).collect())
+    }
+
+    /// The ids of memories matching a filter.
+    pub fn filter_ids(&self, filter: &Filter) -> Result<Vec<MemoryId>> {
+        let bm = self.snapshot()?.filter(filter)?;
+        Ok(bm.iter().map(|i| MemoryId(u64::from(i))).collect())
+    }
+
+    /// Number of live memories.
+    pub fn count(&self) -> Result<u64> {
+        Ok(self.snapshot()?.bitmap("live")?.len())
+    }
+}

@@ -1,0 +1,87 @@
+//! Database statistics for `memspine stats` and the benchmark harness.
+
+use redb::ReadableTableMetadata;
+use serde::Serialize;
+
+use crate::db::Spine;
+use crate::error::Result;
+use crate::schema::{self, key, Counters, BITMAPS, LOG_PAGES, LOG_TAIL, META};
+
+/// A summary of what the database holds and how big it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// On-disk format version.
+    pub format_version: u32,
+    /// Vector dimension (0: none).
+    pub dimension: usize,
+    /// Live memories.
+    pub memories: u64,
+    /// Archived memories.
+    pub archived: u64,
+    /// Pinned memories.
+    pub pinned: u64,
+    /// Memories with a vector.
+    pub with_vector: u64,
+    /// Events in the log.
+    pub events: u64,
+    /// Sealed log pages.
+    pub log_pages: u64,
+    /// Events in the open tail.
+    pub log_tail: u64,
+    /// Distinct users.
+    pub users: u64,
+    /// Distinct sessions.
+    pub sessions: u64,
+    /// Distinct tags.
+    pub tags: u64,
+    /// Bytes of every file of the database (allocated blocks where the OS says).
+    pub bytes_on_disk: u64,
+}
+
+impl Spine {
+    /// Collects [`Stats`].
+    pub fn stats(&self) -> Result<Stats> {
+        let s = self.snapshot()?;
+        let meta = s.txn.open_table(META)?;
+        let c: Counters = schema::get_meta(&meta, key::COUNTERS)?.unwrap_or_default();
+        let bm = s.txn.open_table(BITMAPS)?;
+        let distinct = |p: &str| crate::bitmaps::list(&bm, p).map(|v| v.len() as u64);
+        Ok(Stats {
+            format_version: schema::FORMAT_VERSION,
+            dimension: self.dimension(),
+            memories: s.bitmap("live")?.len(),
+            archived: s.bitmap("archived")?.len(),
+            pinned: s.bitmap("pinned")?.len(),
+            with_vector: s.bitmap("vec")?.len(),
+            events: c.next_seq.saturating_sub(1),
+            log_pages: s.txn.open_table(LOG_PAGES)?.len()?,
+            log_tail: s.txn.open_table(LOG_TAIL)?.len()?,
+            users: distinct("u:")?,
+            sessions: distinct("s:")?,
+            tags: distinct("t:")?,
+            bytes_on_disk: dir_bytes(self.path()),
+        })
+    }
+}
+
+/// Bytes used by the files of a directory: allocated blocks on Unix (sparse files count what they use).
+pub fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| file_bytes(&m))
+        .sum()
+}
+
+#[cfg(unix)]
+fn file_bytes(m: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    (m.blocks() * 512).min(m.len().max(m.blocks() * 512))
+}
+
+#[cfg(not(unix))]
+fn file_bytes(m: &std::fs::Metadata) -> u64 {
+    m.len()
+}

@@ -1,0 +1,257 @@
+//! `verify`: checks every checksum and every cross-structure invariant, and reports what is wrong.
+//!
+//! Invariants checked:
+//! - every memory record and log record/page decodes and passes its crc32;
+//! - bitmaps ⇔ records: each bitmap holds exactly the ids whose record carries that label;
+//! - `by_created` / `by_updated` ⇔ records;
+//! - log seqs run 1..next_seq without gaps; the page index mirrors the page headers;
+//! - log ⇔ current state: replaying the log's memory events yields exactly the stored records.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use redb::ReadableTable;
+use roaring::RoaringBitmap;
+use serde::Serialize;
+
+use crate::bitmaps;
+use crate::db::Spine;
+use crate::error::Result;
+use crate::log::{page, EventBody, LogReader};
+use crate::memory::record::{self, StoredMemory};
+use crate::read::Snapshot;
+use crate::schema::{
+    self, key, Counters, ACCESS, BITMAPS, BY_CREATED, BY_UPDATED, LOG_PAGES, LOG_PAGE_IDX,
+    MEMORIES, META,
+};
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// Memory records checked.
+    pub memories: u64,
+    /// Log events checked.
+    pub events: u64,
+    /// Sealed log pages checked.
+    pub pages: u64,
+    /// Bitmaps checked.
+    pub bitmaps: u64,
+    /// Everything found wrong; empty when the database is sound.
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+    pub(crate) fn problem(&mut self, p: impl Into<String>) {
+        if self.problems.len() < 1000 {
+            self.problems.push(p.into());
+        }
+    }
+}
+
+impl Spine {
+    /// Checks checksums and invariants. Returns a report; never modifies the database.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let s = self.snapshot()?;
+        let mut r = VerifyReport::default();
+        let records = check_records(&s, &mut r)?;
+        check_bitmaps(&s, &records, &mut r)?;
+        check_time_indexes(&s, &records, &mut r)?;
+        check_log(&s, &records, &mut r)?;
+        Ok(r)
+    }
+}
+
+fn check_records(s: &Snapshot, r: &mut VerifyReport) -> Result<BTreeMap<u64, StoredMemory>> {
+    let t = s.txn.open_table(MEMORIES)?;
+    let mut out = BTreeMap::new();
+    for e in t.iter()? {
+        let (k, v) = e?;
+        r.memories += 1;
+        match record::decode(k.value(), v.value()) {
+            Ok(m) => {
+                out.insert(k.value(), m);
+            }
+            Err(err) => r.problem(err.to_string()),
+        }
+    }
+    let access = s.txn.open_table(ACCESS)?;
+    for e in access.iter()? {
+        let id = e?.0.value();
+        if !out.contains_key(&id) {
+            r.problem(format!("access stats for missing memory {id}"));
+        }
+    }
+    let meta = s.txn.open_table(META)?;
+    let c: Counters = schema::get_meta(&meta, key::COUNTERS)?.unwrap_or_default();
+    if let Some((&max, _)) = out.last_key_value() {
+        if max >= c.next_num {
+            r.problem(format!("memory id {max} ≥ next id {}", c.next_num));
+        }
+    }
+    Ok(out)
+}
+
+fn check_bitmaps(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    let mut expected: HashMap<String, RoaringBitmap> = HashMap::new();
+    for (id, m) in records {
+        for l in bitmaps::labels(m) {
+            expected.entry(l).or_default().insert(*id as u32);
+        }
+    }
+    let mut stored: HashMap<String, RoaringBitmap> = HashMap::new();
+    let t = s.txn.open_table(BITMAPS)?;
+    for e in t.iter()? {
+        let (k, v) = e?;
+        let (name, chunk) = k.value();
+        match bitmaps::decode(name, v.value()) {
+            Ok(bm) => {
+                if bm.iter().any(|id| id >> 16 != chunk) {
+                    r.problem(format!(
+                        "bitmap {name} chunk {chunk} holds ids of another chunk"
+                    ));
+                }
+                *stored.entry(name.to_owned()).or_default() |= bm;
+            }
+            Err(err) => r.problem(err.to_string()),
+        }
+    }
+    let names: BTreeSet<&String> = expected.keys().chain(stored.keys()).collect();
+    for name in names {
+        r.bitmaps += 1;
+        let empty = RoaringBitmap::new();
+        let want = expected.get(name).unwrap_or(&empty);
+        let have = stored.get(name).unwrap_or(&empty);
+        if want != have {
+            let missing = (want - have).len();
+            let extra = (have - want).len();
+            r.problem(format!(
+                "bitmap {name}: {missing} ids missing, {extra} ids that should not be there"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_time_indexes(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    for (name, table, pick) in [
+        (
+            "by_created",
+            BY_CREATED,
+            (|m: &StoredMemory| m.created_at) as fn(&StoredMemory) -> u64,
+        ),
+        ("by_updated", BY_UPDATED, |m: &StoredMemory| m.updated_at),
+    ] {
+        let t = s.txn.open_table(table)?;
+        let mut seen = 0usize;
+        for e in t.iter()? {
+            let (ts, id) = e?.0.value();
+            seen += 1;
+            match records.get(&id) {
+                Some(m) if pick(m) == ts => {}
+                _ => r.problem(format!("{name} entry ({ts}, {id}) matches no record")),
+            }
+        }
+        if seen != records.len() {
+            r.problem(format!(
+                "{name} has {seen} entries for {} records",
+                records.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_log(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    let idx = s.txn.open_table(LOG_PAGE_IDX)?;
+    let pages = s.txn.open_table(LOG_PAGES)?;
+    for e in pages.iter()? {
+        let (k, v) = e?;
+        r.pages += 1;
+        match page::decode_header(v.value()) {
+            Ok(h) => {
+                let entry = idx.get(k.value())?.map(|x| x.value());
+                match entry {
+                    Some((last, min, max, count, _))
+                        if (last, min, max, count) == (h.last_seq, h.min_ts, h.max_ts, h.count) => {
+                    }
+                    _ => r.problem(format!(
+                        "page index entry of page {} does not match",
+                        k.value()
+                    )),
+                }
+            }
+            Err(err) => r.problem(err.to_string()),
+        }
+    }
+    let mut replayed: BTreeMap<u64, StoredMemory> = BTreeMap::new();
+    let mut expect_seq = 1u64;
+    let mut last_ts = 0u64;
+    let res = LogReader::new(&s.txn).for_each(false, &mut |rec| {
+        r.events += 1;
+        if rec.seq != expect_seq {
+            r.problem(format!(
+                "log seq {} where {} was expected",
+                rec.seq, expect_seq
+            ));
+        }
+        if rec.ts < last_ts {
+            r.problem(format!("log time goes backwards at seq {}", rec.seq));
+        }
+        expect_seq = rec.seq + 1;
+        last_ts = rec.ts;
+        replay_into(&mut replayed, rec.body);
+        Ok(())
+    });
+    if let Err(e) = res {
+        r.problem(format!("log unreadable: {e}"));
+        return Ok(());
+    }
+    compare_replay(&replayed, records, r);
+    Ok(())
+}
+
+/// Applies one event to a model of the memories table (replay).
+pub(crate) fn replay_into(state: &mut BTreeMap<u64, StoredMemory>, body: EventBody) {
+    match body {
+        EventBody::MemoryStored { id, memory, .. }
+        | EventBody::MemoryUpdated { id, memory, .. } => {
+            state.insert(id, memory);
+        }
+        EventBody::MemoryDeleted { id } => {
+            state.remove(&id);
+        }
+        _ => {}
+    }
+}
+
+fn compare_replay(
+    replayed: &BTreeMap<u64, StoredMemory>,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) {
+    for (id, m) in records {
+        match replayed.get(id) {
+            Some(x) if x == m => {}
+            Some(_) => r.problem(format!("memory {id} differs from its last logged state")),
+            None => r.problem(format!("memory {id} has no store event in the log")),
+        }
+    }
+    for id in replayed.keys().filter(|id| !records.contains_key(id)) {
+        r.problem(format!("log says memory {id} exists but it has no record"));
+    }
+}

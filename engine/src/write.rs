@@ -1,0 +1,380 @@
+//! The write path: store, batch store, update, delete, agent events.
+//!
+//! Every operation runs in one redb write transaction that updates, together: the memory record,
+//! the bitmaps, the time indexes, the event log (and, with vectors, the arena — see docs/design.md).
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use crate::bitmaps::{self, BitmapDelta};
+use crate::clock::Micros;
+use crate::db::Spine;
+use crate::error::{Error, Result};
+use crate::log::{EventBody, LogWriter};
+use crate::memory::record::{self, StoredMemory};
+use crate::memory::{
+    check_importance, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, DEFAULT_KIND,
+};
+use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, BY_UPDATED, MEMORIES};
+
+/// Default importance of a memory stored without one.
+pub const DEFAULT_IMPORTANCE: f32 = 0.5;
+
+/// The tables one write transaction touches, opened once.
+pub(crate) struct WriteCtx<'t> {
+    pub memories: Table<'t, u64, &'static [u8]>,
+    pub access: Table<'t, u64, (u64, u64)>,
+    pub by_created: Table<'t, (u64, u64), ()>,
+    pub by_updated: Table<'t, (u64, u64), ()>,
+    pub bitmaps: Table<'t, (&'static str, u32), &'static [u8]>,
+    pub log: LogWriter<'t>,
+    pub delta: BitmapDelta,
+    pub now: Micros,
+}
+
+impl<'t> WriteCtx<'t> {
+    pub(crate) fn open(txn: &'t WriteTransaction, now: Micros) -> Result<Self> {
+        Ok(WriteCtx {
+            memories: txn.open_table(MEMORIES)?,
+            access: txn.open_table(ACCESS)?,
+            by_created: txn.open_table(BY_CREATED)?,
+            by_updated: txn.open_table(BY_UPDATED)?,
+            bitmaps: txn.open_table(BITMAPS)?,
+            log: LogWriter::open(txn)?,
+            delta: BitmapDelta::default(),
+            now,
+        })
+    }
+
+    /// Flushes the accumulated bitmap changes.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        let delta = std::mem::take(&mut self.delta);
+        delta.apply(&mut self.bitmaps)
+    }
+
+    pub(crate) fn load(&self, id: u64) -> Result<StoredMemory> {
+        match self.memories.get(id)? {
+            Some(v) => record::decode(id, v.value()),
+            None => Err(Error::UnknownId(id)),
+        }
+    }
+
+    /// Inserts a new memory under a fresh id and logs it.
+    pub(crate) fn insert(
+        &mut self,
+        c: &mut Counters,
+        m: StoredMemory,
+        vector: Option<Vec<f32>>,
+    ) -> Result<u64> {
+        let id = c.next_num.max(1);
+        c.next_num = id + 1;
+        self.put(id, &m, None)?;
+        let scope = m.scope.clone();
+        self.log.append(
+            c,
+            self.now,
+            scope,
+            EventBody::MemoryStored {
+                id,
+                memory: m,
+                vector,
+            },
+        )?;
+        Ok(id)
+    }
+
+    /// Writes a record and its indexes; `old` is the previous state when replacing.
+    pub(crate) fn put(
+        &mut self,
+        id: u64,
+        m: &StoredMemory,
+        old: Option<&StoredMemory>,
+    ) -> Result<()> {
+        let bytes = record::encode(m)?;
+        self.memories.insert(id, bytes.as_slice())?;
+        let old_labels = old.map(bitmaps::labels).unwrap_or_default();
+        self.delta.relabel(id, &old_labels, &bitmaps::labels(m));
+        if let Some(o) = old {
+            self.by_created.remove((o.created_at, id))?;
+            self.by_updated.remove((o.updated_at, id))?;
+        }
+        self.by_created.insert((m.created_at, id), ())?;
+        self.by_updated.insert((m.updated_at, id), ())?;
+        Ok(())
+    }
+
+    /// Removes a record and its indexes.
+    pub(crate) fn remove(&mut self, id: u64, old: &StoredMemory) -> Result<()> {
+        self.memories.remove(id)?;
+        self.access.remove(id)?;
+        self.delta.relabel(id, &bitmaps::labels(old), &[]);
+        self.by_created.remove((old.created_at, id))?;
+        self.by_updated.remove((old.updated_at, id))?;
+        Ok(())
+    }
+}
+
+impl Spine {
+    /// Validates a new memory and turns it into its stored form.
+    pub(crate) fn prepare(&self, m: &NewMemory, now: Micros) -> Result<StoredMemory> {
+        let l = self.limits();
+        l.check_content(&m.content)?;
+        let kind = m.kind.clone().unwrap_or_else(|| DEFAULT_KIND.to_owned());
+        l.check_label("kind", &kind)?;
+        l.check_scope(&m.scope)?;
+        let importance = check_importance(m.importance.unwrap_or(DEFAULT_IMPORTANCE))?;
+        Ok(StoredMemory {
+            content: m.content.clone(),
+            kind,
+            tags: l.check_tags(&m.tags)?,
+            metadata: l.check_metadata(m.metadata.as_ref())?,
+            scope: m.scope.clone(),
+            importance,
+            pinned: m.pinned,
+            created_at: m.created_at.unwrap_or(now),
+            updated_at: now,
+            provenance: Vec::new(),
+            archived: false,
+            has_vector: false,
+        })
+    }
+
+    /// Stores one memory and returns its id. Durable when the call returns (with Immediate durability).
+    pub fn store(&self, m: NewMemory) -> Result<MemoryId> {
+        let mut ids = self.store_batch(vec![m])?;
+        ids.pop()
+            .ok_or_else(|| Error::Storage("batch returned no id".into()))
+    }
+
+    /// Stores many memories in one transaction: all or none.
+    pub fn store_batch(&self, batch: Vec<NewMemory>) -> Result<Vec<MemoryId>> {
+        let limit = self.limits().max_batch;
+        if batch.len() > limit {
+            return Err(Error::TooLarge {
+                what: "batch",
+                size: batch.len(),
+                limit,
+            });
+        }
+        let now = self.now();
+        let prepared = batch
+            .iter()
+            .map(|m| self.prepare(m, now))
+            .collect::<Result<Vec<_>>>()?;
+        let vectors = self.vectors_for(&batch)?;
+        self.write(|txn, c, now| {
+            let mut ctx = WriteCtx::open(txn, now)?;
+            let mut ids = Vec::with_capacity(prepared.len());
+            for (mut m, v) in prepared.into_iter().zip(vectors) {
+                m.has_vector = v.is_some();
+                m.updated_at = now;
+                ids.push(MemoryId(ctx.insert(c, m, v)?));
+            }
+            ctx.finish()?;
+            Ok(ids)
+        })
+    }
+
+    /// Vectors given by the caller, checked and normalised. (Embedding joins here.)
+    fn vectors_for(&self, batch: &[NewMemory]) -> Result<Vec<Option<Vec<f32>>>> {
+        batch
+            .iter()
+            .map(|m| {
+                m.vector
+                    .as_deref()
+                    .map(|v| self.check_vector(v))
+                    .transpose()
+            })
+            .collect()
+    }
+
+    /// Checks a vector's dimension and values and returns it L2-normalised.
+    pub fn check_vector(&self, v: &[f32]) -> Result<Vec<f32>> {
+        let dim = self.dimension();
+        if dim == 0 {
+            return Err(Error::invalid(
+                "vector",
+                "this database was created without vectors (dimension 0)",
+            ));
+        }
+        if v.len() != dim {
+            return Err(Error::DimensionMismatch {
+                expected: dim,
+                got: v.len(),
+            });
+        }
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid(
+                "vector",
+                format!("component {i} is not finite ({})", v[i]),
+            ));
+        }
+        let norm = v
+            .iter()
+            .map(|x| f64::from(*x) * f64::from(*x))
+            .sum::<f64>()
+            .sqrt();
+        if norm == 0.0 {
+            return Err(Error::invalid("vector", "has zero length"));
+        }
+        Ok(v.iter().map(|x| (f64::from(*x) / norm) as f32).collect())
+    }
+
+    /// Changes a memory; every `Some` field of `u` is replaced. Logged with the full new state.
+    pub fn update(&self, id: MemoryId, u: MemoryUpdate) -> Result<Memory> {
+        let vector = u
+            .vector
+            .as_deref()
+            .map(|v| self.check_vector(v))
+            .transpose()?;
+        self.write(|txn, c, now| {
+            let mut ctx = WriteCtx::open(txn, now)?;
+            let old = ctx.load(id.0)?;
+            let mut new = self.apply_update(&old, &u, now)?;
+            new.has_vector |= vector.is_some();
+            ctx.put(id.0, &new, Some(&old))?;
+            ctx.log.append(
+                c,
+                now,
+                new.scope.clone(),
+                EventBody::MemoryUpdated {
+                    id: id.0,
+                    memory: new.clone(),
+                    vector,
+                    slot: None,
+                },
+            )?;
+            let access = ctx.access.get(id.0)?.map(|v| v.value());
+            ctx.finish()?;
+            let (count, last) = access.unwrap_or((0, 0));
+            Ok(new.into_memory(id.0, count, (last > 0).then_some(last)))
+        })
+    }
+
+    fn apply_update(
+        &self,
+        old: &StoredMemory,
+        u: &MemoryUpdate,
+        now: Micros,
+    ) -> Result<StoredMemory> {
+        let l = self.limits();
+        let mut m = old.clone();
+        if let Some(c) = &u.content {
+            l.check_content(c)?;
+            m.content = c.clone();
+        }
+        if let Some(k) = &u.kind {
+            l.check_label("kind", k)?;
+            m.kind = k.clone();
+        }
+        if let Some(t) = &u.tags {
+            m.tags = l.check_tags(t)?;
+        }
+        if let Some(md) = &u.metadata {
+            m.metadata = l.check_metadata(Some(md))?;
+        }
+        let scope = Scope {
+            user: u.user.clone().unwrap_or_else(|| old.scope.user.clone()),
+            session: u
+                .session
+                .clone()
+                .unwrap_or_else(|| old.scope.session.clone()),
+            agent: u.agent.clone().unwrap_or_else(|| old.scope.agent.clone()),
+        };
+        l.check_scope(&scope)?;
+        m.scope = scope;
+        if let Some(i) = u.importance {
+            m.importance = check_importance(i)?;
+        }
+        if let Some(p) = u.pinned {
+            m.pinned = p;
+        }
+        m.updated_at = now.max(old.updated_at);
+        Ok(m)
+    }
+
+    /// Deletes a memory. Its history stays readable through [`Spine::history`].
+    pub fn delete(&self, id: MemoryId) -> Result<()> {
+        self.write(|txn, c, now| {
+            let mut ctx = WriteCtx::open(txn, now)?;
+            let old = ctx.load(id.0)?;
+            ctx.remove(id.0, &old)?;
+            ctx.log.append(
+                c,
+                now,
+                old.scope.clone(),
+                EventBody::MemoryDeleted { id: id.0 },
+            )?;
+            ctx.finish()
+        })
+    }
+
+    /// Appends an agent-defined event to the log and returns its seq.
+    pub fn append_event(
+        &self,
+        event_type: &str,
+        payload: serde_json::Value,
+        scope: Scope,
+    ) -> Result<u64> {
+        let l = self.limits();
+        l.check_label("event type", event_type)?;
+        if event_type.starts_with("memory.") || event_type.starts_with("graph.") {
+            return Err(Error::invalid(
+                "event type",
+                "the prefixes `memory.` and `graph.` are reserved",
+            ));
+        }
+        l.check_scope(&scope)?;
+        let payload = payload.to_string();
+        if payload.len() > l.max_event_bytes {
+            return Err(Error::TooLarge {
+                what: "event payload",
+                size: payload.len(),
+                limit: l.max_event_bytes,
+            });
+        }
+        self.write(|txn, c, now| {
+            let mut log = LogWriter::open(txn)?;
+            log.append(
+                c,
+                now,
+                scope,
+                EventBody::Agent {
+                    event_type: event_type.to_owned(),
+                    payload,
+                },
+            )
+        })
+    }
+}
+
+impl Spine {
+    /// Archives (or restores) memories: archived ones leave search, recent and plain export but
+    /// stay readable by id and in history. Logged as updates.
+    pub fn set_archived(&self, ids: &[MemoryId], archived: bool) -> Result<()> {
+        self.write(|txn, c, now| {
+            let mut ctx = WriteCtx::open(txn, now)?;
+            for id in ids {
+                let old = ctx.load(id.0)?;
+                if old.archived == archived {
+                    continue;
+                }
+                let mut new = old.clone();
+                new.archived = archived;
+                new.updated_at = now.max(old.updated_at);
+                ctx.put(id.0, &new, Some(&old))?;
+                ctx.log.append(
+                    c,
+                    now,
+                    new.scope.clone(),
+                    EventBody::MemoryUpdated {
+                        id: id.0,
+                        memory: new,
+                        vector: None,
+                        slot: None,
+                    },
+                )?;
+            }
+            ctx.finish()
+        })
+    }
+}
