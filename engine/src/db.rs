@@ -98,8 +98,13 @@ impl Spine {
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Spine> {
         let path = path.as_ref().to_path_buf();
         let file = prepare_dir(&path, opts.create)?;
-        let db = open_redb(&path, &file, &opts)?;
-        let settings = init_or_check(&db, &path, &opts)?;
+        // redb asserts on some structural corruption instead of returning an error (debug builds,
+        // and one `unreachable!` in release): a corrupt file must still be a typed error here.
+        let (db, settings) = catch_corruption("opening the database", || {
+            let db = open_redb(&path, &file, &opts)?;
+            let settings = init_or_check(&db, &path, &opts)?;
+            Ok((db, settings))
+        })?;
         restrict_permissions(&file);
         Ok(Spine {
             inner: Arc::new(Inner {
@@ -192,6 +197,21 @@ impl Spine {
     }
 }
 
+/// Runs `f`, turning a panic inside redb (its reaction to some corrupt pages) into `Error::Corrupt`.
+pub(crate) fn catch_corruption<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        Err(Error::corrupt(
+            "database file",
+            format!("{what}: redb failed on a corrupt page ({msg})"),
+        ))
+    })
+}
+
 fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {
     let not_db = |reason: &str| Error::NotADatabase {
         path: path.to_path_buf(),
@@ -272,6 +292,14 @@ fn map_open_error(dir: &Path, e: redb::DatabaseError) -> Error {
             supported: FORMAT_VERSION,
         },
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            Error::NotADatabase {
+                path,
+                reason: io.to_string(),
+            }
+        }
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
             if io.kind() == std::io::ErrorKind::UnexpectedEof =>
         {
             Error::corrupt("database file", format!("truncated: {io}"))
@@ -322,6 +350,7 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Set
             }
         }
     };
+    schema::create_tables(&txn)?;
     if let Some(d) = opts.dimension {
         if settings.dimension as usize != d {
             return Err(Error::DimensionMismatch {

@@ -86,3 +86,17 @@ pub(crate) fn put_meta<T: Serialize>(
     t.insert(k, bytes.as_slice())?;
     Ok(())
 }
+
+/// Creates every engine table, so that readers of a fresh database find empty tables.
+pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<()> {
+    txn.open_table(MEMORIES)?;
+    txn.open_table(ACCESS)?;
+    txn.open_table(BITMAPS)?;
+    txn.open_table(BY_CREATED)?;
+    txn.open_table(BY_UPDATED)?;
+    txn.open_table(MEM_EVENTS)?;
+    txn.open_table(LOG_TAIL)?;
+    txn.open_table(LOG_PAGES)?;
+    txn.open_table(LOG_PAGE_IDX)?;
+    Ok(())
+}

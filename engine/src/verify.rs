@@ -54,6 +54,16 @@ impl VerifyReport {
 impl Spine {
     /// Checks checksums and invariants. Returns a report; never modifies the database.
     pub fn verify(&self) -> Result<VerifyReport> {
+        crate::db::catch_corruption("verify", || self.verify_inner()).or_else(|e| match e {
+            crate::Error::Corrupt { .. } => Ok(VerifyReport {
+                problems: vec![e.to_string()],
+                ..Default::default()
+            }),
+            other => Err(other),
+        })
+    }
+
+    fn verify_inner(&self) -> Result<VerifyReport> {
         let s = self.snapshot()?;
         let mut r = VerifyReport::default();
         let records = check_records(&s, &mut r)?;

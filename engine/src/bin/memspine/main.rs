@@ -192,6 +192,17 @@ enum Cmd {
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
     Verify,
+    /// Test driver: stores memories forever, printing `ack <id> <n>` after each durable store
+    /// (used by the crash tests, which kill it with SIGKILL at random moments).
+    #[command(hide = true)]
+    CrashWriter {
+        /// Memories per batch (1: single durable stores).
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// Start numbering here.
+        #[arg(long, default_value_t = 0)]
+        start: u64,
+    },
     /// Build a database from the shipped sample and show what the engine does.
     Demo {
         /// Where to build it (default: a fresh temporary directory).
@@ -359,6 +370,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             return Ok(if r.is_ok() { 0 } else { 1 });
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
+        Cmd::CrashWriter { batch, start } => crash_writer(db, batch, start)?,
     }
     Ok(0)
 }
@@ -394,5 +406,32 @@ fn parse_time(s: &str) -> Result<u64> {
     match parse_rfc3339(s) {
         Some(t) => Ok(t),
         None => bail!("{s:?} is not an RFC 3339 time (e.g. 2026-11-01 or 2026-11-01T12:00:00Z)"),
+    }
+}
+
+/// The content the crash writer stores as its `n`-th memory; the crash test recomputes it.
+fn crash_content(n: u64) -> String {
+    format!("crash-test memory {n}: {}", "x".repeat((n % 97) as usize))
+}
+
+fn crash_writer(db: &Path, batch: usize, start: u64) -> Result<()> {
+    use std::io::Write;
+    let s = Spine::open(db, Options::default())?;
+    let mut out = std::io::stdout().lock();
+    let mut n = start;
+    loop {
+        let items: Vec<NewMemory> = (n..n + batch as u64)
+            .map(|i| {
+                NewMemory::new(crash_content(i))
+                    .user(format!("u{}", i % 7))
+                    .tag(format!("t{}", i % 5))
+            })
+            .collect();
+        let ids = s.store_batch(items)?;
+        for (k, id) in ids.iter().enumerate() {
+            writeln!(out, "ack {id} {}", n + k as u64)?;
+        }
+        out.flush()?;
+        n += batch as u64;
     }
 }

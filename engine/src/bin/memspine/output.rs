@@ -39,10 +39,7 @@ impl Out {
 
     pub fn memories(&self, ms: &[Memory]) {
         self.value(&ms, |ms| {
-            ms.iter()
-                .map(memory_line)
-                .collect::<Vec<_>>()
-                .join("\n")
+            ms.iter().map(memory_line).collect::<Vec<_>>().join("\n")
         });
     }
 

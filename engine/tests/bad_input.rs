@@ -1,0 +1,221 @@
+//! Bad input gets a typed error and leaves the database usable.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Seek, SeekFrom, Write};
+
+use memspine::{Error, Limits, MemoryId, NewMemory, Options, Spine, DATA_FILE};
+use serde_json::json;
+
+#[test]
+fn oversized_and_invalid_fields_are_typed_errors() {
+    let dir = common::temp();
+    let (db, _) = common::open_with_clock(&common::db_path(&dir));
+    let limit = Limits::default().max_content_bytes;
+    assert!(matches!(
+        db.store(NewMemory::new("x".repeat(limit + 1))),
+        Err(Error::TooLarge {
+            what: "content",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("   ")),
+        Err(Error::InvalidInput {
+            field: "content",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("a").metadata(json!([1, 2]))),
+        Err(Error::InvalidInput {
+            field: "metadata",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("a").importance(f32::NAN)),
+        Err(Error::InvalidInput {
+            field: "importance",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("a").tag("")),
+        Err(Error::InvalidInput { field: "tag", .. })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("a").tag("x".repeat(300))),
+        Err(Error::TooLarge { what: "tag", .. })
+    ));
+    let many: Vec<_> = (0..100).map(|i| format!("t{i}")).collect();
+    let mut m = NewMemory::new("a");
+    m.tags = many;
+    assert!(matches!(
+        db.store(m),
+        Err(Error::TooLarge { what: "tags", .. })
+    ));
+    assert!(matches!(
+        db.store(NewMemory::new("a").vector(vec![1.0; 3])),
+        Err(Error::InvalidInput {
+            field: "vector",
+            ..
+        })
+    ));
+    assert!(matches!(db.get(MemoryId(999)), Err(Error::UnknownId(999))));
+    assert!(matches!(
+        db.history(MemoryId(999)),
+        Err(Error::UnknownId(999))
+    ));
+    // Still usable.
+    let id = db.store(NewMemory::new("fine")).unwrap();
+    assert_eq!(db.get(id).unwrap().content, "fine");
+    assert!(db.verify().unwrap().is_ok());
+}
+
+#[test]
+fn a_file_or_foreign_directory_is_not_a_database() {
+    let dir = common::temp();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    assert!(matches!(
+        Spine::open(&file, Options::default()),
+        Err(Error::NotADatabase { .. })
+    ));
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("other.txt"), "x").unwrap();
+    assert!(matches!(
+        Spine::open(&foreign, Options::default()),
+        Err(Error::NotADatabase { .. })
+    ));
+    let garbage = dir.path().join("garbage");
+    std::fs::create_dir(&garbage).unwrap();
+    std::fs::write(garbage.join(DATA_FILE), vec![0x5au8; 8192]).unwrap();
+    let e = Spine::open(&garbage, Options::default()).unwrap_err();
+    assert!(
+        matches!(e, Error::NotADatabase { .. } | Error::Corrupt { .. }),
+        "{e:?}"
+    );
+    let missing = Options {
+        create: false,
+        ..Options::default()
+    };
+    assert!(matches!(
+        Spine::open(dir.path().join("nope"), missing),
+        Err(Error::NotFound { .. })
+    ));
+}
+
+fn populated(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = common::db_path(dir);
+    let db = common::open(&path);
+    let batch = (0..3000)
+        .map(|i| NewMemory::new(format!("memory number {i} {}", "pad ".repeat(20))))
+        .collect();
+    db.store_batch(batch).unwrap();
+    path
+}
+
+fn copy_db(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn truncated_file_is_a_typed_error_and_the_original_stays_usable() {
+    let dir = common::temp();
+    let path = populated(&dir);
+    let copy = dir.path().join("truncated");
+    copy_db(&path, &copy);
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(copy.join(DATA_FILE))
+        .unwrap();
+    let len = f.metadata().unwrap().len();
+    f.set_len(len / 3).unwrap();
+    drop(f);
+    let r = Spine::open(&copy, Options::default()).and_then(|db| db.verify().map(|v| (db, v)));
+    match r {
+        Err(e) => assert!(
+            matches!(
+                e,
+                Error::Corrupt { .. }
+                    | Error::NotADatabase { .. }
+                    | Error::ChecksumMismatch { .. }
+                    | Error::Io(_)
+                    | Error::Storage(_)
+            ),
+            "{e:?}"
+        ),
+        Ok((_, v)) => assert!(!v.is_ok(), "a truncated file must not verify clean"),
+    }
+    let db = common::open(&path);
+    assert_eq!(db.count().unwrap(), 3000);
+}
+
+#[test]
+fn corrupted_pages_are_detected() {
+    let dir = common::temp();
+    let path = populated(&dir);
+    let len = std::fs::metadata(path.join(DATA_FILE)).unwrap().len();
+    let mut detected = 0;
+    let trials = 12;
+    for k in 0..trials {
+        let copy = dir.path().join(format!("corrupt{k}"));
+        copy_db(&path, &copy);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(copy.join(DATA_FILE))
+            .unwrap();
+        // Flip 64 bytes somewhere past the header region.
+        let at = 8192 + (len - 16384) / trials * k;
+        f.seek(SeekFrom::Start(at)).unwrap();
+        f.write_all(&[0xa5; 64]).unwrap();
+        drop(f);
+        let outcome = std::panic::catch_unwind(|| match Spine::open(&copy, Options::default()) {
+            Err(_) => true,
+            Ok(db) => match db.verify() {
+                Err(_) => true,
+                Ok(r) => !r.is_ok(),
+            },
+        });
+        match outcome {
+            Ok(true) => detected += 1,
+            Ok(false) => {} // the flipped bytes landed in free space
+            Err(_) => panic!("corruption at offset {at} caused a panic"),
+        }
+    }
+    assert!(detected > 0, "no corruption detected in {trials} trials");
+    let db = common::open(&path);
+    assert_eq!(db.count().unwrap(), 3000);
+    assert!(db.verify().unwrap().is_ok());
+}
+
+#[test]
+fn newer_format_is_refused() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    drop(common::open(&path));
+    {
+        let db = redb::Database::open(path.join(DATA_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn
+                .open_table(redb::TableDefinition::<&str, &[u8]>::new("meta"))
+                .unwrap();
+            let v = postcard::to_allocvec(&99u32).unwrap();
+            t.insert("format_version", v.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    match Spine::open(&path, Options::default()) {
+        Err(Error::UnsupportedFormat { found: 99, .. }) => {}
+        other => panic!("expected UnsupportedFormat, got {other:?}"),
+    }
+}
