@@ -40,28 +40,34 @@ pub(crate) fn labels(m: &StoredMemory) -> Vec<String> {
 }
 
 /// Pending bitmap changes of one write transaction, applied once per touched chunk.
+/// Ids added and removed in one chunk.
+type ChunkDelta = (Vec<u32>, Vec<u32>);
+
 #[derive(Default)]
 pub(crate) struct BitmapDelta {
-    changes: BTreeMap<(String, u32), (Vec<u32>, Vec<u32>)>,
+    /// name → chunk → (adds, removes). Looked up by `&str` so a hot name allocates once.
+    changes: BTreeMap<String, BTreeMap<u32, ChunkDelta>>,
 }
 
 impl BitmapDelta {
+    fn chunk(&mut self, name: &str, chunk: u32) -> &mut ChunkDelta {
+        if !self.changes.contains_key(name) {
+            self.changes.insert(name.to_owned(), BTreeMap::new());
+        }
+        self.changes
+            .get_mut(name)
+            .map(|m| m.entry(chunk).or_default())
+            .unwrap_or_else(|| unreachable!("inserted above"))
+    }
+
     pub(crate) fn add(&mut self, name: &str, id: u64) {
         let (chunk, id32) = split(id);
-        self.changes
-            .entry((name.to_owned(), chunk))
-            .or_default()
-            .0
-            .push(id32);
+        self.chunk(name, chunk).0.push(id32);
     }
 
     pub(crate) fn remove(&mut self, name: &str, id: u64) {
         let (chunk, id32) = split(id);
-        self.changes
-            .entry((name.to_owned(), chunk))
-            .or_default()
-            .1
-            .push(id32);
+        self.chunk(name, chunk).1.push(id32);
     }
 
     /// Records the move of a memory from `old` labels to `new` labels.
@@ -75,7 +81,11 @@ impl BitmapDelta {
     }
 
     pub(crate) fn apply(self, table: &mut Table<(&'static str, u32), &'static [u8]>) -> Result<()> {
-        for ((name, chunk), (adds, removes)) in self.changes {
+        let flat = self
+            .changes
+            .into_iter()
+            .flat_map(|(name, chunks)| chunks.into_iter().map(move |(c, d)| (name.clone(), c, d)));
+        for (name, chunk, (adds, removes)) in flat {
             let mut bm = match table.get((name.as_str(), chunk))? {
                 Some(v) => decode(&name, v.value())?,
                 None => RoaringBitmap::new(),

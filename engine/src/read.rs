@@ -174,14 +174,19 @@ impl Spine {
         let s = self.snapshot()?;
         let t = s.txn.open_table(MEM_EVENTS)?;
         let mut seqs = Vec::new();
+        if let Some(v) = s.txn.open_table(MEMORIES)?.get(id.0)? {
+            seqs.push(record::decode(id.0, v.value())?.stored_seq);
+        }
         for e in t.range((id.0, 0)..=(id.0, u64::MAX))? {
             seqs.push(e?.0.value().1);
         }
+        seqs.sort_unstable();
+        seqs.dedup();
         if seqs.is_empty() {
             return Err(Error::UnknownId(id.0));
         }
         let recs = LogReader::new(&s.txn).by_seqs(&seqs)?;
-        Ok(recs.iter().map(Event::from).collect())
+        Ok(recs.into_iter().map(Event::from).collect())
     }
 
     /// The `count` most recently created live memories, newest first.
@@ -218,14 +223,14 @@ impl Spine {
     pub fn events_since(&self, since: Micros, event_type: Option<&str>) -> Result<Vec<Event>> {
         let s = self.snapshot()?;
         let recs = LogReader::new(&s.txn).since(since, event_type)?;
-        Ok(recs.iter().map(Event::from).collect())
+        Ok(recs.into_iter().map(Event::from).collect())
     }
 
     /// The newest `count` events, newest first.
     pub fn recent_events(&self, count: usize) -> Result<Vec<Event>> {
         let s = self.snapshot()?;
         let recs = LogReader::new(&s.txn).newest(count)?;
-        Ok(recs.iter().map(Event::from).collect())
+        Ok(recs.into_iter().map(Event::from).collect())
     }
 
     /// The ids of memories matching a filter.

@@ -18,8 +18,6 @@ pub(crate) const ACCESS: TableDefinition<u64, (u64, u64)> = TableDefinition::new
 pub(crate) const BITMAPS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("bitmaps");
 /// (created µs, id) → (): time-range and recency index of live memories.
 pub(crate) const BY_CREATED: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_created");
-/// (updated µs, id) → ().
-pub(crate) const BY_UPDATED: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_updated");
 /// (memory id, event seq) → (): which events belong to a memory's history.
 pub(crate) const MEM_EVENTS: TableDefinition<(u64, u64), ()> = TableDefinition::new("mem_events");
 /// seq → encoded log record: the open (unsealed) tail of the event log.
@@ -93,7 +91,6 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<()> {
     txn.open_table(ACCESS)?;
     txn.open_table(BITMAPS)?;
     txn.open_table(BY_CREATED)?;
-    txn.open_table(BY_UPDATED)?;
     txn.open_table(MEM_EVENTS)?;
     txn.open_table(LOG_TAIL)?;
     txn.open_table(LOG_PAGES)?;

@@ -3,7 +3,7 @@
 //! Invariants checked:
 //! - every memory record and log record/page decodes and passes its crc32;
 //! - bitmaps ⇔ records: each bitmap holds exactly the ids whose record carries that label;
-//! - `by_created` / `by_updated` ⇔ records;
+//! - `by_created` ⇔ records;
 //! - log seqs run 1..next_seq without gaps; the page index mirrors the page headers;
 //! - log ⇔ current state: replaying the log's memory events yields exactly the stored records.
 
@@ -20,8 +20,7 @@ use crate::log::{page, EventBody, LogReader};
 use crate::memory::record::{self, StoredMemory};
 use crate::read::Snapshot;
 use crate::schema::{
-    self, key, Counters, ACCESS, BITMAPS, BY_CREATED, BY_UPDATED, LOG_PAGES, LOG_PAGE_IDX,
-    MEMORIES, META,
+    self, key, Counters, ACCESS, BITMAPS, BY_CREATED, LOG_PAGES, LOG_PAGE_IDX, MEMORIES, META,
 };
 
 /// What `verify` found.
@@ -154,15 +153,10 @@ fn check_time_indexes(
     records: &BTreeMap<u64, StoredMemory>,
     r: &mut VerifyReport,
 ) -> Result<()> {
-    for (name, table, pick) in [
-        (
-            "by_created",
-            BY_CREATED,
-            (|m: &StoredMemory| m.created_at) as fn(&StoredMemory) -> u64,
-        ),
-        ("by_updated", BY_UPDATED, |m: &StoredMemory| m.updated_at),
-    ] {
-        let t = s.txn.open_table(table)?;
+    {
+        let name = "by_created";
+        let pick = |m: &StoredMemory| m.created_at;
+        let t = s.txn.open_table(BY_CREATED)?;
         let mut seen = 0usize;
         for e in t.iter()? {
             let (ts, id) = e?.0.value();

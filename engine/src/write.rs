@@ -14,7 +14,7 @@ use crate::memory::record::{self, StoredMemory};
 use crate::memory::{
     check_importance, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, DEFAULT_KIND,
 };
-use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, BY_UPDATED, MEMORIES};
+use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, MEMORIES};
 
 /// Default importance of a memory stored without one.
 pub const DEFAULT_IMPORTANCE: f32 = 0.5;
@@ -24,7 +24,6 @@ pub(crate) struct WriteCtx<'t> {
     pub memories: Table<'t, u64, &'static [u8]>,
     pub access: Table<'t, u64, (u64, u64)>,
     pub by_created: Table<'t, (u64, u64), ()>,
-    pub by_updated: Table<'t, (u64, u64), ()>,
     pub bitmaps: Table<'t, (&'static str, u32), &'static [u8]>,
     pub log: LogWriter<'t>,
     pub delta: BitmapDelta,
@@ -37,7 +36,6 @@ impl<'t> WriteCtx<'t> {
             memories: txn.open_table(MEMORIES)?,
             access: txn.open_table(ACCESS)?,
             by_created: txn.open_table(BY_CREATED)?,
-            by_updated: txn.open_table(BY_UPDATED)?,
             bitmaps: txn.open_table(BITMAPS)?,
             log: LogWriter::open(txn)?,
             delta: BitmapDelta::default(),
@@ -45,8 +43,9 @@ impl<'t> WriteCtx<'t> {
         })
     }
 
-    /// Flushes the accumulated bitmap changes.
-    pub(crate) fn finish(mut self) -> Result<()> {
+    /// Flushes the buffered log records and the accumulated bitmap changes.
+    pub(crate) fn finish(mut self, c: &mut Counters) -> Result<()> {
+        self.log.flush(c)?;
         let delta = std::mem::take(&mut self.delta);
         delta.apply(&mut self.bitmaps)
     }
@@ -62,11 +61,12 @@ impl<'t> WriteCtx<'t> {
     pub(crate) fn insert(
         &mut self,
         c: &mut Counters,
-        m: StoredMemory,
+        mut m: StoredMemory,
         vector: Option<Vec<f32>>,
     ) -> Result<u64> {
         let id = c.next_num.max(1);
         c.next_num = id + 1;
+        m.stored_seq = c.next_seq.max(1);
         self.put(id, &m, None)?;
         let scope = m.scope.clone();
         self.log.append(
@@ -95,10 +95,8 @@ impl<'t> WriteCtx<'t> {
         self.delta.relabel(id, &old_labels, &bitmaps::labels(m));
         if let Some(o) = old {
             self.by_created.remove((o.created_at, id))?;
-            self.by_updated.remove((o.updated_at, id))?;
         }
         self.by_created.insert((m.created_at, id), ())?;
-        self.by_updated.insert((m.updated_at, id), ())?;
         Ok(())
     }
 
@@ -108,7 +106,7 @@ impl<'t> WriteCtx<'t> {
         self.access.remove(id)?;
         self.delta.relabel(id, &bitmaps::labels(old), &[]);
         self.by_created.remove((old.created_at, id))?;
-        self.by_updated.remove((old.updated_at, id))?;
+        self.log.note_history(id, old.stored_seq)?;
         Ok(())
     }
 }
@@ -135,6 +133,7 @@ impl Spine {
             provenance: Vec::new(),
             archived: false,
             has_vector: false,
+            stored_seq: 0,
         })
     }
 
@@ -169,7 +168,7 @@ impl Spine {
                 m.updated_at = now;
                 ids.push(MemoryId(ctx.insert(c, m, v)?));
             }
-            ctx.finish()?;
+            ctx.finish(c)?;
             Ok(ids)
         })
     }
@@ -244,7 +243,7 @@ impl Spine {
                 },
             )?;
             let access = ctx.access.get(id.0)?.map(|v| v.value());
-            ctx.finish()?;
+            ctx.finish(c)?;
             let (count, last) = access.unwrap_or((0, 0));
             Ok(new.into_memory(id.0, count, (last > 0).then_some(last)))
         })
@@ -304,7 +303,7 @@ impl Spine {
                 old.scope.clone(),
                 EventBody::MemoryDeleted { id: id.0 },
             )?;
-            ctx.finish()
+            ctx.finish(c)
         })
     }
 
@@ -334,7 +333,7 @@ impl Spine {
         }
         self.write(|txn, c, now| {
             let mut log = LogWriter::open(txn)?;
-            log.append(
+            let seq = log.append(
                 c,
                 now,
                 scope,
@@ -342,7 +341,9 @@ impl Spine {
                     event_type: event_type.to_owned(),
                     payload,
                 },
-            )
+            )?;
+            log.flush(c)?;
+            Ok(seq)
         })
     }
 }
@@ -374,7 +375,7 @@ impl Spine {
                     },
                 )?;
             }
-            ctx.finish()
+            ctx.finish(c)
         })
     }
 }

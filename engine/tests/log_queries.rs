@@ -30,20 +30,23 @@ fn query_recent_by_hours_and_type_across_pages() {
             .events_since(0, None)
             .unwrap()
             .into_iter()
-            .filter(|e| e.timestamp >= since && e.event_type == "memory.stored")
+            .filter(|e| e.timestamp() >= since && e.event_type() == "memory.stored")
             .count();
         assert_eq!(evs.len(), brute, "hours={hours}");
-        assert!(evs.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
-        assert!(evs.iter().all(|e| e.timestamp >= since));
+        assert!(
+            evs.windows(2).all(|w| w[0].seq() < w[1].seq()),
+            "oldest first"
+        );
+        assert!(evs.iter().all(|e| e.timestamp() >= since));
     }
     let tools = db.query_recent(24.0, Some("tool_call")).unwrap();
     assert_eq!(
         tools.len(),
         24,
         "one per hour, 24h window: {:?}",
-        tools.iter().map(|e| e.timestamp).collect::<Vec<_>>()
+        tools.iter().map(|e| e.timestamp()).collect::<Vec<_>>()
     );
-    assert_eq!(tools[0].payload["i"].as_u64().unwrap() % 6, 0);
+    assert_eq!(tools[0].payload()["i"].as_u64().unwrap() % 6, 0);
     assert!(db.query_recent(-1.0, None).is_err());
 }
 
@@ -61,8 +64,8 @@ fn recent_is_newest_first_by_creation() {
     let c: Vec<_> = r.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(c, ["m49", "m48", "m47"]);
     let evs = db.recent_events(2).unwrap();
-    assert_eq!(evs[0].payload["content"], "old");
-    assert!(evs[0].seq > evs[1].seq);
+    assert_eq!(evs[0].payload()["content"], "old");
+    assert!(evs[0].seq() > evs[1].seq());
 }
 
 #[test]
@@ -88,7 +91,7 @@ fn reserved_and_oversized_events_are_rejected() {
             },
         )
         .unwrap();
-    assert_eq!(db.recent_events(1).unwrap()[0].seq, seq);
+    assert_eq!(db.recent_events(1).unwrap()[0].seq(), seq);
 }
 
 fn clock_now(db: &memspine::Spine) -> u64 {

@@ -97,9 +97,9 @@ fn update_changes_fields_and_is_logged() {
     assert_eq!(m.updated_at, common::T0 + 60_000_000);
     assert_eq!(db.get(id).unwrap(), m);
     let h = db.history(id).unwrap();
-    let types: Vec<_> = h.iter().map(|e| e.event_type.as_str()).collect();
+    let types: Vec<_> = h.iter().map(|e| e.event_type()).collect();
     assert_eq!(types, ["memory.stored", "memory.updated"]);
-    assert_eq!(h[1].payload["content"], "v2");
+    assert_eq!(h[1].payload()["content"], "v2");
     assert!(db.verify().unwrap().is_ok());
 }
 
@@ -112,8 +112,8 @@ fn delete_leaves_an_event_and_history() {
     assert!(matches!(db.get(id), Err(Error::UnknownId(x)) if x == id.0));
     assert!(matches!(db.delete(id), Err(Error::UnknownId(_))));
     let h = db.history(id).unwrap();
-    assert_eq!(h.last().unwrap().event_type, "memory.deleted");
-    assert_eq!(h[0].payload["content"], "to be deleted");
+    assert_eq!(h.last().unwrap().event_type(), "memory.deleted");
+    assert_eq!(h[0].payload()["content"], "to be deleted");
     assert_eq!(db.count().unwrap(), 0);
     assert!(db.verify().unwrap().is_ok());
 }

@@ -162,35 +162,72 @@ impl EventBody {
     }
 }
 
-/// An event as returned to callers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An event as returned to callers. The payload is rendered as JSON only when asked for, so
+/// reading a window of thousands of events costs little more than decoding their pages.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// Position in the log.
-    pub seq: u64,
-    /// When (µs since the epoch).
-    pub timestamp: Micros,
-    /// Type name (`memory.stored`, or the agent's own).
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// The memory it concerns, if any.
-    pub memory_id: Option<MemoryId>,
-    /// Scope.
-    #[serde(flatten)]
-    pub scope: Scope,
-    /// Payload as JSON.
-    pub payload: serde_json::Value,
+    record: LogRecord,
 }
 
-impl From<&LogRecord> for Event {
-    fn from(r: &LogRecord) -> Self {
-        Event {
-            seq: r.seq,
-            timestamp: r.ts,
-            event_type: r.body.type_name().to_owned(),
-            memory_id: r.body.memory_id().map(MemoryId),
-            scope: r.scope.clone(),
-            payload: r.body.payload_json(),
+impl Event {
+    /// Position in the log.
+    pub fn seq(&self) -> u64 {
+        self.record.seq
+    }
+    /// When (µs since the epoch).
+    pub fn timestamp(&self) -> Micros {
+        self.record.ts
+    }
+    /// Type name (`memory.stored`, …, or the agent's own).
+    pub fn event_type(&self) -> &str {
+        self.record.body.type_name()
+    }
+    /// The memory it concerns, if any.
+    pub fn memory_id(&self) -> Option<MemoryId> {
+        self.record.body.memory_id().map(MemoryId)
+    }
+    /// Scope.
+    pub fn scope(&self) -> &Scope {
+        &self.record.scope
+    }
+    /// The payload as JSON (a memory's state for memory events).
+    pub fn payload(&self) -> serde_json::Value {
+        self.record.body.payload_json()
+    }
+    /// The raw log record (for replay).
+    pub fn record(&self) -> &LogRecord {
+        &self.record
+    }
+}
+
+impl From<LogRecord> for Event {
+    fn from(record: LogRecord) -> Self {
+        Event { record }
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("seq", &self.seq())?;
+        m.serialize_entry("timestamp", &crate::clock::format_rfc3339(self.timestamp()))?;
+        m.serialize_entry("type", self.event_type())?;
+        if let Some(id) = self.memory_id() {
+            m.serialize_entry("memory_id", &id)?;
         }
+        let sc = self.scope();
+        for (k, v) in [
+            ("user", &sc.user),
+            ("session", &sc.session),
+            ("agent", &sc.agent),
+        ] {
+            if let Some(v) = v {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("payload", &self.payload())?;
+        m.end()
     }
 }
 
@@ -236,13 +273,16 @@ pub fn decode_tail(bytes: &[u8]) -> Result<LogRecord> {
     Ok(postcard::from_bytes(body)?)
 }
 
-/// Appends events inside one write transaction.
+/// Appends events inside one write transaction. Appended records are buffered and written at
+/// [`LogWriter::flush`]: full pages are sealed straight from memory, only the remainder goes to the
+/// tail table — a big batch never writes and re-reads its records through the tail.
 pub(crate) struct LogWriter<'t> {
     tail: Table<'t, u64, &'static [u8]>,
     pages: Table<'t, u64, &'static [u8]>,
     idx: Table<'t, u64, (u64, u64, u64, u32, u64)>,
     mem_events: Table<'t, (u64, u64), ()>,
-    tail_mask: u64,
+    /// Records appended in this transaction.
+    pending: Vec<LogRecord>,
 }
 
 impl<'t> LogWriter<'t> {
@@ -252,11 +292,11 @@ impl<'t> LogWriter<'t> {
             pages: txn.open_table(LOG_PAGES)?,
             idx: txn.open_table(LOG_PAGE_IDX)?,
             mem_events: txn.open_table(MEM_EVENTS)?,
-            tail_mask: 0,
+            pending: Vec::new(),
         })
     }
 
-    /// Appends one event and returns its seq. Seals the tail into a page when it is full.
+    /// Appends one event and returns its seq. Nothing is durable before the transaction commits.
     pub(crate) fn append(
         &mut self,
         c: &mut Counters,
@@ -272,58 +312,105 @@ impl<'t> LogWriter<'t> {
             scope,
             body,
         };
-        let bytes = encode_tail(&record)?;
-        self.tail.insert(seq, bytes.as_slice())?;
-        if let Some(id) = record.body.memory_id() {
-            self.mem_events.insert((id, seq), ())?;
+        // A memory's store event is found through its record's `stored_seq`; only later events
+        // (and, at delete, the store seq itself) go into `mem_events`.
+        match &record.body {
+            EventBody::MemoryStored { .. } => {}
+            EventBody::MemoryDeleted { id } | EventBody::MemoryUpdated { id, .. } => {
+                self.mem_events.insert((*id, seq), ())?;
+            }
+            _ => {}
         }
-        if let EventBody::MemoriesConsolidated { sources, .. } = &record.body {
-            for s in sources {
+        if let EventBody::MemoriesConsolidated { into, sources } = &record.body {
+            for s in sources.iter().chain(std::iter::once(into)) {
                 self.mem_events.insert((*s, seq), ())?;
             }
         }
-        self.tail_mask |= type_bit(record.body.type_name());
         c.next_seq = seq + 1;
         c.last_ts = ts;
-        c.tail_count += 1;
-        c.tail_bytes += bytes.len() as u64;
-        if c.tail_count >= PAGE_MAX_EVENTS || c.tail_bytes >= PAGE_MAX_BYTES {
-            self.seal(c)?;
-        }
+        self.pending.push(record);
         Ok(seq)
     }
 
-    /// Moves the whole tail into one sealed page.
-    pub(crate) fn seal(&mut self, c: &mut Counters) -> Result<()> {
-        let mut records = Vec::with_capacity(c.tail_count as usize);
-        let mut mask = 0u64;
+    /// Adds an event to a memory's history index (the store event of a memory being deleted).
+    pub(crate) fn note_history(&mut self, id: u64, seq: u64) -> Result<()> {
+        if seq > 0 {
+            self.mem_events.insert((id, seq), ())?;
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered records: seals every full page, leaves the rest in the tail table.
+    pub(crate) fn flush(&mut self, c: &mut Counters) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let added: u64 = pending.iter().map(size_hint).sum();
+        let full = c.tail_count as usize + pending.len() >= PAGE_MAX_EVENTS as usize
+            || c.tail_bytes + added >= PAGE_MAX_BYTES;
+        if !full {
+            for r in &pending {
+                self.tail.insert(r.seq, encode_tail(r)?.as_slice())?;
+            }
+            c.tail_count += pending.len() as u32;
+            c.tail_bytes += added;
+            return Ok(());
+        }
+        let mut page: Vec<LogRecord> = Vec::with_capacity(PAGE_MAX_EVENTS as usize);
+        let mut page_bytes = 0u64;
         for entry in self.tail.iter()? {
             let (_, v) = entry?;
             let r = decode_tail(v.value())?;
-            mask |= type_bit(r.body.type_name());
-            records.push(r);
+            page_bytes += size_hint(&r);
+            page.push(r);
         }
-        if records.is_empty() {
-            return Ok(());
-        }
-        let (h, bytes) = page::encode(&records, SEAL_LEVEL)?;
-        self.pages.insert(h.first_seq, bytes.as_slice())?;
-        self.idx.insert(
-            h.first_seq,
-            (
-                h.last_seq,
-                h.min_ts,
-                h.max_ts,
-                h.count,
-                mask | self.tail_mask,
-            ),
-        )?;
         self.tail.retain(|_, _| false)?;
-        self.tail_mask = 0;
-        c.tail_count = 0;
-        c.tail_bytes = 0;
+        for r in pending {
+            page_bytes += size_hint(&r);
+            page.push(r);
+            if page.len() >= PAGE_MAX_EVENTS as usize || page_bytes >= PAGE_MAX_BYTES {
+                self.seal(&page)?;
+                page.clear();
+                page_bytes = 0;
+            }
+        }
+        // What did not fill a page stays in the tail.
+        for r in &page {
+            self.tail.insert(r.seq, encode_tail(r)?.as_slice())?;
+        }
+        c.tail_count = page.len() as u32;
+        c.tail_bytes = page_bytes;
         Ok(())
     }
+
+    fn seal(&mut self, records: &[LogRecord]) -> Result<()> {
+        let mask = records
+            .iter()
+            .fold(0u64, |m, r| m | type_bit(r.body.type_name()));
+        let (h, bytes) = page::encode(records, SEAL_LEVEL)?;
+        self.pages.insert(h.first_seq, bytes.as_slice())?;
+        self.idx
+            .insert(h.first_seq, (h.last_seq, h.min_ts, h.max_ts, h.count, mask))?;
+        Ok(())
+    }
+}
+
+/// Approximate encoded size of a record, for the page-size threshold (exactness is not needed).
+fn size_hint(r: &LogRecord) -> u64 {
+    let body = match &r.body {
+        EventBody::MemoryStored { memory, vector, .. }
+        | EventBody::MemoryUpdated { memory, vector, .. } => {
+            memory.content.len()
+                + memory.metadata.len()
+                + memory.tags.iter().map(|t| t.len() + 1).sum::<usize>()
+                + vector.as_ref().map_or(0, |v| v.len() * 4)
+                + 48
+        }
+        EventBody::MemoriesConsolidated { sources, .. } => sources.len() * 9,
+        EventBody::Agent { payload, .. }
+        | EventBody::Graph { payload, .. }
+        | EventBody::Compaction { payload } => payload.len() + 16,
+        EventBody::MemoryDeleted { .. } => 9,
+    };
+    (body + 24) as u64
 }
 
 /// Read access to the log inside one read transaction.

@@ -40,6 +40,8 @@ pub(crate) struct StoredMemory {
     pub provenance: Vec<u64>,
     pub archived: bool,
     pub has_vector: bool,
+    /// Seq of the event that stored this memory (the start of its history).
+    pub stored_seq: u64,
 }
 
 impl StoredMemory {
@@ -148,6 +150,7 @@ mod tests {
             provenance: vec![],
             archived: false,
             has_vector: false,
+            stored_seq: 0,
         }
     }
 

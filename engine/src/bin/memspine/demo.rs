@@ -85,9 +85,9 @@ pub fn run(dir: Option<PathBuf>, out: &Out) -> Result<()> {
     for e in evs.iter().take(3) {
         println!(
             "  #{} {} {}",
-            e.seq,
-            format_rfc3339(e.timestamp),
-            e.event_type
+            e.seq(),
+            format_rfc3339(e.timestamp()),
+            e.event_type()
         );
     }
 
@@ -103,9 +103,9 @@ pub fn run(dir: Option<PathBuf>, out: &Out) -> Result<()> {
         for e in db.history(m.id)? {
             println!(
                 "  #{} {} {}",
-                e.seq,
-                format_rfc3339(e.timestamp),
-                e.event_type
+                e.seq(),
+                format_rfc3339(e.timestamp()),
+                e.event_type()
             );
         }
     }

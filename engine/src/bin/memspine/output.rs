@@ -49,10 +49,10 @@ impl Out {
                 .map(|e| {
                     format!(
                         "#{:<6} {}  {:<20} {}",
-                        e.seq,
-                        format_rfc3339(e.timestamp),
-                        e.event_type,
-                        summarize(&e.payload)
+                        e.seq(),
+                        format_rfc3339(e.timestamp()),
+                        e.event_type(),
+                        summarize(&e.payload())
                     )
                 })
                 .collect::<Vec<_>>()
