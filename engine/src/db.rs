@@ -71,6 +71,19 @@ pub(crate) struct Inner {
     pub settings: Settings,
     /// The single writer. Readers never take it.
     pub writer: Mutex<WriterState>,
+    /// Access counts waiting to be written.
+    pub access: crate::access::AccessBuffer,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Best effort: write pending access counts when the last handle goes away.
+        if let Ok(txn) = self.db.begin_write() {
+            if self.access.drain_into(&txn).is_ok() {
+                let _ = txn.commit();
+            }
+        }
+    }
 }
 
 /// State owned by whoever holds the writer lock.
@@ -113,6 +126,7 @@ impl Spine {
                 settings,
                 opts,
                 writer: Mutex::new(WriterState { poisoned: None }),
+                access: Default::default(),
             }),
         })
     }
@@ -163,6 +177,7 @@ impl Spine {
         };
         let now = self.now();
         let out = f(&txn, &mut counters, now)?;
+        self.inner.access.drain_into(&txn)?;
         {
             let mut meta = txn.open_table(META)?;
             schema::put_meta(&mut meta, key::COUNTERS, &counters)?;
@@ -173,6 +188,13 @@ impl Spine {
             return Err(e);
         }
         Ok(out)
+    }
+
+    pub(crate) fn writer_busy(&self) -> bool {
+        matches!(
+            self.inner.writer.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
     }
 
     fn lock_writer(&self) -> Result<MutexGuard<'_, WriterState>> {

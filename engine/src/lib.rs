@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+mod access;
 pub mod bitmaps;
 pub mod clock;
 mod db;

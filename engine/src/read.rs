@@ -50,9 +50,14 @@ impl Filter {
 /// Reads inside one snapshot.
 pub(crate) struct Snapshot {
     pub txn: ReadTransaction,
+    pub spine: Spine,
 }
 
 impl Snapshot {
+    fn pending_access(&self, id: u64) -> Option<(u64, Micros)> {
+        self.spine.inner.access.pending(id)
+    }
+
     pub(crate) fn memory(&self, id: u64) -> Result<Option<Memory>> {
         let memories = self.txn.open_table(MEMORIES)?;
         let Some(v) = memories.get(id)? else {
@@ -60,7 +65,11 @@ impl Snapshot {
         };
         let stored = record::decode(id, v.value())?;
         let access = self.txn.open_table(ACCESS)?;
-        let (count, last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
+        let (mut count, mut last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
+        if let Some((n, l)) = self.pending_access(id) {
+            count += n;
+            last = last.max(l);
+        }
         Ok(Some(stored.into_memory(
             id,
             count,
@@ -148,6 +157,7 @@ impl Spine {
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
         Ok(Snapshot {
             txn: self.read_txn()?,
+            spine: self.clone(),
         })
     }
 
