@@ -23,7 +23,7 @@ fn memory(i: u64) -> NewMemory {
     ))
     .user(format!("u{}", i % 1000))
     .session(format!("s{}", i % 5000))
-    .tag(if i % 3 == 0 { "billing" } else { "shipping" })
+    .tag(if i.is_multiple_of(3) { "billing" } else { "shipping" })
     .kind("interaction")
 }
 
@@ -90,12 +90,18 @@ fn big_db(n: u64) -> (tempfile::TempDir, Spine, ManualClock) {
         db.store_batch(batch).unwrap();
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
-    eprintln!("ingest: {n} memories in {:?} ({rate:.0}/s, batches of {step}, no embedding)", t.elapsed());
+    eprintln!(
+        "ingest: {n} memories in {:?} ({rate:.0}/s, batches of {step}, no embedding)",
+        t.elapsed()
+    );
     (dir, db, clock)
 }
 
 fn bench_reads(c: &mut Criterion) {
-    let n: u64 = std::env::var("MEMSPINE_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = std::env::var("MEMSPINE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let (_dir, db, _clock) = big_db(n);
     let mut k = 0u64;
     let samples = (0..5000)
@@ -131,7 +137,10 @@ fn bench_reads(c: &mut Criterion) {
             })
             .collect();
         let got = db.query_recent(hours, Some("memory.stored")).unwrap().len();
-        percentiles(&format!("query_recent({hours}h) [{got} events of {n}]"), samples);
+        percentiles(
+            &format!("query_recent({hours}h) [{got} events of {n}]"),
+            samples,
+        );
         c.bench_function(&format!("query_recent_{hours}h"), |b| {
             b.iter(|| db.query_recent(hours, Some("memory.stored")).unwrap())
         });

@@ -7,7 +7,7 @@
 //! Names: `live` (stored, not archived, not deleted), `archived`, `pinned`, `vec` (has a vector),
 //! `u:<user>`, `s:<session>`, `a:<agent>`, `k:<kind>`, `t:<tag>`.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use redb::{ReadableTable, Table};
 use roaring::RoaringBitmap;
@@ -46,18 +46,27 @@ type ChunkDelta = (Vec<u32>, Vec<u32>);
 #[derive(Default)]
 pub(crate) struct BitmapDelta {
     /// name → chunk → (adds, removes). Looked up by `&str` so a hot name allocates once.
-    changes: BTreeMap<String, BTreeMap<u32, ChunkDelta>>,
+    changes: HashMap<String, HashMap<u32, ChunkDelta>>,
 }
 
 impl BitmapDelta {
     fn chunk(&mut self, name: &str, chunk: u32) -> &mut ChunkDelta {
-        if !self.changes.contains_key(name) {
-            self.changes.insert(name.to_owned(), BTreeMap::new());
+        // One hash lookup in the common case; the name is allocated only the first time.
+        if let Some(m) = self.changes.get_mut(name) {
+            // SAFETY-free reborrow dance: return through a second lookup to please the borrow checker.
+            if m.contains_key(&chunk) {
+                return self
+                    .changes
+                    .get_mut(name)
+                    .and_then(|m| m.get_mut(&chunk))
+                    .unwrap_or_else(|| unreachable!("present above"));
+            }
         }
         self.changes
-            .get_mut(name)
-            .map(|m| m.entry(chunk).or_default())
-            .unwrap_or_else(|| unreachable!("inserted above"))
+            .entry(name.to_owned())
+            .or_default()
+            .entry(chunk)
+            .or_default()
     }
 
     pub(crate) fn add(&mut self, name: &str, id: u64) {
@@ -81,10 +90,13 @@ impl BitmapDelta {
     }
 
     pub(crate) fn apply(self, table: &mut Table<(&'static str, u32), &'static [u8]>) -> Result<()> {
-        let flat = self
+        let mut flat: Vec<(String, u32, ChunkDelta)> = self
             .changes
             .into_iter()
-            .flat_map(|(name, chunks)| chunks.into_iter().map(move |(c, d)| (name.clone(), c, d)));
+            .flat_map(|(name, chunks)| chunks.into_iter().map(move |(c, d)| (name.clone(), c, d)))
+            .collect();
+        // Sorted, so redb sees ascending keys.
+        flat.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         for (name, chunk, (adds, removes)) in flat {
             let mut bm = match table.get((name.as_str(), chunk))? {
                 Some(v) => decode(&name, v.value())?,

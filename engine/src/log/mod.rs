@@ -367,7 +367,7 @@ impl<'t> LogWriter<'t> {
             page_bytes += size_hint(&r);
             page.push(r);
             if page.len() >= PAGE_MAX_EVENTS as usize || page_bytes >= PAGE_MAX_BYTES {
-                self.seal(&page)?;
+                self.seal(&mut page)?;
                 page.clear();
                 page_bytes = 0;
             }
@@ -381,7 +381,7 @@ impl<'t> LogWriter<'t> {
         Ok(())
     }
 
-    fn seal(&mut self, records: &[LogRecord]) -> Result<()> {
+    fn seal(&mut self, records: &mut [LogRecord]) -> Result<()> {
         let mask = records
             .iter()
             .fold(0u64, |m, r| m | type_bit(r.body.type_name()));

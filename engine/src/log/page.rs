@@ -47,16 +47,11 @@ pub struct PageHeader {
     pub max_ts: u64,
 }
 
-/// Builds a sealed page from events in seq order (at least one).
-pub(crate) fn encode(records: &[LogRecord], level: i32) -> Result<(PageHeader, Vec<u8>)> {
-    let (first, last) = match (records.first(), records.last()) {
-        (Some(f), Some(l)) => (f, l),
-        _ => return Err(Error::corrupt("log page", "cannot seal an empty page")),
-    };
+/// Builds a sealed page from events in seq order (at least one). The records' vectors are moved
+/// into the page's vectors section (the records are left without them).
+pub(crate) fn encode(records: &mut [LogRecord], level: i32) -> Result<(PageHeader, Vec<u8>)> {
     let mut vectors = Vec::new();
-    let mut stripped = Vec::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        let mut r = r.clone();
+    for (i, r) in records.iter_mut().enumerate() {
         if let Some(v) = r.body.take_vector() {
             vectors.extend_from_slice(&(i as u32).to_le_bytes());
             vectors.extend_from_slice(&(v.len() as u32).to_le_bytes());
@@ -64,9 +59,12 @@ pub(crate) fn encode(records: &[LogRecord], level: i32) -> Result<(PageHeader, V
                 vectors.extend_from_slice(&x.to_le_bytes());
             }
         }
-        stripped.push(r);
     }
-    let raw = postcard::to_allocvec(&stripped)?;
+    let (first, last) = match (records.first(), records.last()) {
+        (Some(f), Some(l)) => (f, l),
+        _ => return Err(Error::corrupt("log page", "cannot seal an empty page")),
+    };
+    let raw = postcard::to_allocvec(&*records)?;
     let events = zstd::bulk::compress(&raw, level)?;
     let header = PageHeader {
         count: records.len() as u32,
