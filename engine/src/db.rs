@@ -73,6 +73,8 @@ pub(crate) struct Inner {
     pub writer: Mutex<WriterState>,
     /// Access counts waiting to be written.
     pub access: crate::access::AccessBuffer,
+    /// Decoded log pages and tail records.
+    pub log_cache: crate::log::cache::DecodedCache,
 }
 
 impl Drop for Inner {
@@ -127,6 +129,7 @@ impl Spine {
                 opts,
                 writer: Mutex::new(WriterState { poisoned: None }),
                 access: Default::default(),
+                log_cache: Default::default(),
             }),
         })
     }

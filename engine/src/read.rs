@@ -195,7 +195,7 @@ impl Spine {
         if seqs.is_empty() {
             return Err(Error::UnknownId(id.0));
         }
-        let recs = LogReader::new(&s.txn).by_seqs(&seqs)?;
+        let recs = LogReader::new(&s.txn, &self.inner.log_cache).by_seqs(&seqs)?;
         Ok(recs.into_iter().map(Event::from).collect())
     }
 
@@ -232,14 +232,14 @@ impl Spine {
     /// Events with timestamp ≥ `since`, optionally of one type, oldest first.
     pub fn events_since(&self, since: Micros, event_type: Option<&str>) -> Result<Vec<Event>> {
         let s = self.snapshot()?;
-        let recs = LogReader::new(&s.txn).since(since, event_type)?;
+        let recs = LogReader::new(&s.txn, &self.inner.log_cache).since(since, event_type)?;
         Ok(recs.into_iter().map(Event::from).collect())
     }
 
     /// The newest `count` events, newest first.
     pub fn recent_events(&self, count: usize) -> Result<Vec<Event>> {
         let s = self.snapshot()?;
-        let recs = LogReader::new(&s.txn).newest(count)?;
+        let recs = LogReader::new(&s.txn, &self.inner.log_cache).newest(count)?;
         Ok(recs.into_iter().map(Event::from).collect())
     }
 

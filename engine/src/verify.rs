@@ -205,7 +205,7 @@ fn check_log(
     let mut replayed: BTreeMap<u64, StoredMemory> = BTreeMap::new();
     let mut expect_seq = 1u64;
     let mut last_ts = 0u64;
-    let res = LogReader::new(&s.txn).for_each(false, &mut |rec| {
+    let res = LogReader::new(&s.txn, &s.spine.inner.log_cache).for_each(false, &mut |rec| {
         r.events += 1;
         if rec.seq != expect_seq {
             r.problem(format!(

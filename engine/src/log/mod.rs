@@ -5,7 +5,10 @@
 //! in seq order on an empty database rebuilds the same state. Event times never go backwards
 //! (`ts = max(now, last_ts)`), so pages are in time order and a time window is a suffix of pages.
 
+pub(crate) mod cache;
 pub mod page;
+
+use std::sync::Arc;
 
 use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -166,7 +169,7 @@ impl EventBody {
 /// reading a window of thousands of events costs little more than decoding their pages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    record: LogRecord,
+    record: Arc<LogRecord>,
 }
 
 impl Event {
@@ -200,9 +203,17 @@ impl Event {
     }
 }
 
+impl From<Arc<LogRecord>> for Event {
+    fn from(record: Arc<LogRecord>) -> Self {
+        Event { record }
+    }
+}
+
 impl From<LogRecord> for Event {
     fn from(record: LogRecord) -> Self {
-        Event { record }
+        Event {
+            record: Arc::new(record),
+        }
     }
 }
 
@@ -416,19 +427,55 @@ fn size_hint(r: &LogRecord) -> u64 {
 /// Read access to the log inside one read transaction.
 pub(crate) struct LogReader<'a> {
     txn: &'a ReadTransaction,
+    cache: &'a cache::DecodedCache,
+}
+
+/// The crc a tail record or page carries (the cache key's second half).
+fn tail_crc(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes([
+        bytes.get(1).copied().unwrap_or(0),
+        bytes.get(2).copied().unwrap_or(0),
+        bytes.get(3).copied().unwrap_or(0),
+        bytes.get(4).copied().unwrap_or(0),
+    ])
 }
 
 impl<'a> LogReader<'a> {
-    pub(crate) fn new(txn: &'a ReadTransaction) -> Self {
-        LogReader { txn }
+    pub(crate) fn new(txn: &'a ReadTransaction, cache: &'a cache::DecodedCache) -> Self {
+        LogReader { txn, cache }
+    }
+
+    /// A sealed page's records, from the cache or decoded (and cached).
+    fn page_records(&self, first_seq: u64, bytes: &[u8]) -> Result<cache::Records> {
+        let key = (first_seq, page::stored_crc(bytes));
+        if let Some(r) = self.cache.page(key) {
+            return Ok(r);
+        }
+        let recs: Vec<Arc<LogRecord>> = page::decode(bytes, false)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let recs = Arc::new(recs);
+        self.cache.put_page(key, recs.clone());
+        Ok(recs)
+    }
+
+    fn tail_record(&self, seq: u64, bytes: &[u8]) -> Result<Arc<LogRecord>> {
+        let key = (seq, tail_crc(bytes));
+        if let Some(r) = self.cache.tail(key) {
+            return Ok(r);
+        }
+        let r = Arc::new(decode_tail(bytes)?);
+        self.cache.put_tail(key, r.clone());
+        Ok(r)
     }
 
     /// Events with `ts >= since` (optionally of one type), oldest first. Touches only the tail
     /// and the pages whose time range reaches `since` and whose type mask allows the type.
-    pub(crate) fn since(&self, since: Micros, ty: Option<&str>) -> Result<Vec<LogRecord>> {
+    pub(crate) fn since(&self, since: Micros, ty: Option<&str>) -> Result<Vec<Arc<LogRecord>>> {
         let keep = |r: &LogRecord| r.ts >= since && ty.is_none_or(|t| r.body.type_name() == t);
         let bit = ty.map(type_bit);
-        let mut out = self.tail_where(&keep)?;
+        let mut chunks: Vec<Vec<Arc<LogRecord>>> = vec![self.tail_where(&keep)?];
         let idx = self.txn.open_table(LOG_PAGE_IDX)?;
         let pages = self.txn.open_table(LOG_PAGES)?;
         for entry in idx.iter()?.rev() {
@@ -443,19 +490,18 @@ impl<'a> LogReader<'a> {
             let page = pages
                 .get(k.value())?
                 .ok_or_else(|| Error::corrupt("log", format!("page {} missing", k.value())))?;
-            let mut recs = page::decode(page.value(), false)?;
-            recs.retain(|r| keep(r));
-            recs.extend(out);
-            out = recs;
+            let recs = self.page_records(k.value(), page.value())?;
+            chunks.push(recs.iter().filter(|r| keep(r)).cloned().collect());
         }
-        Ok(out)
+        Ok(chunks.into_iter().rev().flatten().collect())
     }
 
-    fn tail_where(&self, keep: &dyn Fn(&LogRecord) -> bool) -> Result<Vec<LogRecord>> {
+    fn tail_where(&self, keep: &dyn Fn(&LogRecord) -> bool) -> Result<Vec<Arc<LogRecord>>> {
         let tail = self.txn.open_table(LOG_TAIL)?;
         let mut out = Vec::new();
         for entry in tail.iter()? {
-            let r = decode_tail(entry?.1.value())?;
+            let (k, v) = entry?;
+            let r = self.tail_record(k.value(), v.value())?;
             if keep(&r) {
                 out.push(r);
             }
@@ -464,19 +510,21 @@ impl<'a> LogReader<'a> {
     }
 
     /// The newest `count` events, newest first.
-    pub(crate) fn newest(&self, count: usize) -> Result<Vec<LogRecord>> {
-        let mut out: Vec<LogRecord> = Vec::with_capacity(count);
+    pub(crate) fn newest(&self, count: usize) -> Result<Vec<Arc<LogRecord>>> {
+        let mut out = Vec::with_capacity(count);
         let tail = self.txn.open_table(LOG_TAIL)?;
         for entry in tail.iter()?.rev().take(count) {
-            out.push(decode_tail(entry?.1.value())?);
+            let (k, v) = entry?;
+            out.push(self.tail_record(k.value(), v.value())?);
         }
         let pages = self.txn.open_table(LOG_PAGES)?;
         for entry in pages.iter()?.rev() {
             if out.len() >= count {
                 break;
             }
-            let recs = page::decode(entry?.1.value(), false)?;
-            out.extend(recs.into_iter().rev().take(count - out.len()));
+            let (k, v) = entry?;
+            let recs = self.page_records(k.value(), v.value())?;
+            out.extend(recs.iter().rev().take(count - out.len()).cloned());
         }
         Ok(out)
     }

@@ -170,6 +170,11 @@ fn check(page: &[u8]) -> Result<Sections<'_>> {
     })
 }
 
+/// The crc stored in a page's header (not verified: a cache key).
+pub(crate) fn stored_crc(page: &[u8]) -> u32 {
+    u32_at(page, 56)
+}
+
 /// Reads only the header (after verifying the checksum).
 pub fn decode_header(page: &[u8]) -> Result<PageHeader> {
     Ok(check(page)?.header)
