@@ -38,6 +38,8 @@ pub struct Options {
     pub limits: Limits,
     /// redb page cache in bytes (default 256 MiB).
     pub cache_bytes: usize,
+    /// Default duplicate handling of stores (default `Off`).
+    pub dedup: crate::memory::Dedup,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             cache_bytes: 256 * 1024 * 1024,
+            dedup: crate::memory::Dedup::Off,
         }
     }
 }

@@ -91,6 +91,7 @@ impl JsonMemory {
             pinned: self.pinned,
             created_at,
             vector: None,
+            dedup: None,
         })
     }
 }

@@ -33,7 +33,7 @@ pub use clock::{Clock, ManualClock, Micros, SystemClock};
 pub use db::{Durability, Options, Spine, DATA_FILE};
 pub use error::{Error, Result};
 pub use log::Event;
-pub use memory::{Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope};
+pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope};
 pub use read::Filter;
 pub use schema::FORMAT_VERSION;
 pub use stats::{dir_bytes, Stats};

@@ -28,6 +28,9 @@ pub(crate) const LOG_PAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("
 pub(crate) const LOG_PAGE_IDX: TableDefinition<u64, (u64, u64, u64, u32, u64)> =
     TableDefinition::new("log_page_idx");
 
+/// (scope key, FNV-1a 64 of the content, memory id) → (): exact-duplicate detection on write.
+pub(crate) const DEDUP: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("dedup");
+
 /// Keys of the META table.
 pub(crate) mod key {
     pub const FORMAT: &str = "format_version";
@@ -95,5 +98,6 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<()> {
     txn.open_table(LOG_TAIL)?;
     txn.open_table(LOG_PAGES)?;
     txn.open_table(LOG_PAGE_IDX)?;
+    txn.open_table(DEDUP)?;
     Ok(())
 }

@@ -68,6 +68,7 @@ impl Spine {
         let records = check_records(&s, &mut r)?;
         check_bitmaps(&s, &records, &mut r)?;
         check_time_indexes(&s, &records, &mut r)?;
+        check_dedup(&s, &records, &mut r)?;
         check_log(&s, &records, &mut r)?;
         Ok(r)
     }
@@ -172,6 +173,31 @@ fn check_time_indexes(
                 records.len()
             ));
         }
+    }
+    Ok(())
+}
+
+fn check_dedup(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    let t = s.txn.open_table(crate::schema::DEDUP)?;
+    let mut seen = 0usize;
+    for e in t.iter()? {
+        let entry = e?;
+        let (scope, hash, id) = entry.0.value();
+        seen += 1;
+        match records.get(&id) {
+            Some(m) if crate::write::dedup_key(m) == (scope.to_owned(), hash) => {}
+            _ => r.problem(format!("dedup entry for id {id} matches no record")),
+        }
+    }
+    if seen != records.len() {
+        r.problem(format!(
+            "dedup index has {seen} entries for {} records",
+            records.len()
+        ));
     }
     Ok(())
 }

@@ -11,10 +11,11 @@ use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{EventBody, LogWriter};
 use crate::memory::record::{self, StoredMemory};
+use crate::memory::Dedup;
 use crate::memory::{
     check_importance, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, DEFAULT_KIND,
 };
-use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, MEMORIES};
+use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, DEDUP, MEMORIES};
 
 /// Default importance of a memory stored without one.
 pub const DEFAULT_IMPORTANCE: f32 = 0.5;
@@ -25,6 +26,7 @@ pub(crate) struct WriteCtx<'t> {
     pub access: Table<'t, u64, (u64, u64)>,
     pub by_created: Table<'t, (u64, u64), ()>,
     pub bitmaps: Table<'t, (&'static str, u32), &'static [u8]>,
+    pub dedup: Table<'t, (&'static str, u64, u64), ()>,
     pub log: LogWriter<'t>,
     pub delta: BitmapDelta,
     pub now: Micros,
@@ -37,6 +39,7 @@ impl<'t> WriteCtx<'t> {
             access: txn.open_table(ACCESS)?,
             by_created: txn.open_table(BY_CREATED)?,
             bitmaps: txn.open_table(BITMAPS)?,
+            dedup: txn.open_table(DEDUP)?,
             log: LogWriter::open(txn)?,
             delta: BitmapDelta::default(),
             now,
@@ -82,6 +85,29 @@ impl<'t> WriteCtx<'t> {
         Ok(id)
     }
 
+    /// The id of a live memory with exactly this content in the same scope, if any.
+    pub(crate) fn find_duplicate(&self, m: &StoredMemory) -> Result<Option<u64>> {
+        let (scope, hash) = dedup_key(m);
+        let s = scope.as_str();
+        for e in self.dedup.range((s, hash, 0)..=(s, hash, u64::MAX))? {
+            let id = e?.0.value().2;
+            // The hash is only a hint: compare the content itself.
+            if let Some(v) = self.memories.get(id)? {
+                let existing = record::decode(id, v.value())?;
+                if existing.content == m.content && existing.scope == m.scope {
+                    return Ok(Some(id));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn unindex_dedup(&mut self, id: u64, m: &StoredMemory) -> Result<()> {
+        let (scope, hash) = dedup_key(m);
+        self.dedup.remove((scope.as_str(), hash, id))?;
+        Ok(())
+    }
+
     /// Writes a record and its indexes; `old` is the previous state when replacing.
     pub(crate) fn put(
         &mut self,
@@ -94,9 +120,16 @@ impl<'t> WriteCtx<'t> {
         let old_labels = old.map(bitmaps::labels).unwrap_or_default();
         self.delta.relabel(id, &old_labels, &bitmaps::labels(m));
         if let Some(o) = old {
+            if o.content != m.content || o.scope != m.scope {
+                self.unindex_dedup(id, o)?;
+            }
             self.by_created.remove((o.created_at, id))?;
         }
         self.by_created.insert((m.created_at, id), ())?;
+        let key = dedup_key(m);
+        if old.is_none_or(|o| o.content != m.content || o.scope != m.scope) {
+            self.dedup.insert((key.0.as_str(), key.1, id), ())?;
+        }
         Ok(())
     }
 
@@ -107,6 +140,7 @@ impl<'t> WriteCtx<'t> {
         self.delta.relabel(id, &bitmaps::labels(old), &[]);
         self.by_created.remove((old.created_at, id))?;
         self.log.note_history(id, old.stored_seq)?;
+        self.unindex_dedup(id, old)?;
         Ok(())
     }
 }
@@ -160,10 +194,18 @@ impl Spine {
             .map(|m| self.prepare(m, now))
             .collect::<Result<Vec<_>>>()?;
         let vectors = self.vectors_for(&batch)?;
+        let default = self.inner.opts.dedup;
+        let dedups: Vec<Dedup> = batch.iter().map(|m| m.dedup.unwrap_or(default)).collect();
         self.write(|txn, c, now| {
             let mut ctx = WriteCtx::open(txn, now)?;
             let mut ids = Vec::with_capacity(prepared.len());
-            for (mut m, v) in prepared.into_iter().zip(vectors) {
+            for ((mut m, v), d) in prepared.into_iter().zip(vectors).zip(dedups) {
+                if d == Dedup::Exact {
+                    if let Some(existing) = ctx.find_duplicate(&m)? {
+                        ids.push(MemoryId(existing));
+                        continue;
+                    }
+                }
                 m.has_vector = v.is_some();
                 m.updated_at = now;
                 ids.push(MemoryId(ctx.insert(c, m, v)?));
@@ -378,4 +420,20 @@ impl Spine {
             ctx.finish(c)
         })
     }
+}
+
+/// The dedup index key of a memory: its scope and a stable 64-bit FNV-1a hash of its content.
+pub(crate) fn dedup_key(m: &StoredMemory) -> (String, u64) {
+    let s = &m.scope;
+    let scope = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        s.user.as_deref().unwrap_or(""),
+        s.session.as_deref().unwrap_or(""),
+        s.agent.as_deref().unwrap_or("")
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in m.content.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    (scope, h)
 }

@@ -100,6 +100,20 @@ pub struct NewMemory {
     /// A caller-given embedding; if absent the configured embedder is used.
     #[serde(skip)]
     pub vector: Option<Vec<f32>>,
+    /// Duplicate handling for this call (default: the database's `Options::dedup`).
+    #[serde(skip)]
+    pub dedup: Option<Dedup>,
+}
+
+/// What to do when a memory with exactly the same content already exists in the same scope
+/// (same user, session and agent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Dedup {
+    /// Store it again.
+    #[default]
+    Off,
+    /// Return the existing memory's id and store nothing.
+    Exact,
 }
 
 impl NewMemory {
@@ -153,6 +167,11 @@ impl NewMemory {
     /// Keeps a given creation time.
     pub fn created_at(mut self, t: Micros) -> Self {
         self.created_at = Some(t);
+        self
+    }
+    /// Sets duplicate handling for this call.
+    pub fn dedup(mut self, d: Dedup) -> Self {
+        self.dedup = Some(d);
         self
     }
     /// Supplies the embedding.

@@ -262,6 +262,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 pinned,
                 created_at: None,
                 vector: None,
+                dedup: None,
             };
             let s = Spine::open(db, Options::default())?;
             let id = s.store(m)?;
