@@ -1,0 +1,83 @@
+//! The table of query operations. Each operation is one function `fn(&OpCtx, &mut Rng) ->
+//! Result<usize>` (the number of results, so an accidentally empty query shows in the report)
+//! plus the figures it is judged against. Adding an operation = one function + one row.
+
+mod log;
+mod scoped;
+
+use anyhow::Result;
+use memspine::Spine;
+
+use crate::rng::Rng;
+use crate::workload::Workload;
+
+/// What an operation can read.
+pub struct OpCtx<'a> {
+    /// The loaded database.
+    pub db: &'a Spine,
+    /// The workload it was loaded with (to draw ids, users, query vectors and texts).
+    pub w: &'a Workload,
+}
+
+/// The article's figures an operation is compared with (its Table "query latency p95").
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[allow(dead_code)] // Vector, Graph and Hybrid are used as soon as search and graph land
+pub enum Article {
+    /// Event log: 250 ms p95.
+    Log,
+    /// Vector store: 45 ms p95.
+    Vector,
+    /// Knowledge graph: 120 ms p95.
+    Graph,
+    /// Hybrid "Memory Spine": 38 ms p95.
+    Hybrid,
+}
+
+impl Article {
+    /// The article's p95 in ms.
+    pub fn p95_ms(self) -> f64 {
+        match self {
+            Article::Log => 250.0,
+            Article::Vector => 45.0,
+            Article::Graph => 120.0,
+            Article::Hybrid => 38.0,
+        }
+    }
+}
+
+/// One operation of the mixed workload.
+pub struct OpSpec {
+    /// Name used by `--ops` and in the report.
+    pub name: &'static str,
+    /// What it calls, for the report.
+    pub about: &'static str,
+    /// The article's comparable figure, if any.
+    pub article: Option<Article>,
+    /// Our p95 target in ms (issue 8), if one is set for this operation.
+    pub target_p95_ms: Option<f64>,
+    /// Needs a database with vectors.
+    pub needs_vectors: bool,
+    /// One call.
+    pub run: fn(&OpCtx, &mut Rng) -> Result<usize>,
+}
+
+/// Every operation the engine supports today, in report order.
+pub fn all() -> Vec<OpSpec> {
+    let mut ops = Vec::new();
+    ops.extend(log::ops());
+    ops.extend(scoped::ops());
+    ops
+}
+
+/// Operations the harness is waiting for: named in the report as missing until the engine
+/// exposes them.
+pub const PENDING: &[&str] = &[
+    "semantic_search (Spine::search)",
+    "hybrid_search",
+    "scoped_search",
+    "dsl (query_dsl)",
+    "graph_2hop (get_neighborhood)",
+    "context_window (llm_context_window)",
+    "recall@10 vs exact search",
+    "compactor running",
+];
