@@ -170,6 +170,7 @@ fn select_ops(names: &[String], has_vectors: bool) -> Result<Vec<OpSpec>> {
 /// Loads, queries and reports. The database directory is removed afterwards unless `keep`.
 fn run(cfg: &Config) -> Result<Report> {
     let started = Instant::now();
+    let machine = Machine::detect();
     let ops = select_ops(&cfg.ops, cfg.shape.dim > 0)?;
     let w = Workload::new(cfg.shape);
     eprintln!(
@@ -213,7 +214,7 @@ fn run(cfg: &Config) -> Result<Report> {
     Ok(Report {
         json_version: report::JSON_VERSION,
         git_commit: report::git_commit(),
-        machine: Machine::detect(),
+        machine,
         config: RunConfig {
             preset: cfg.preset.clone(),
             memories: cfg.shape.memories,

@@ -40,7 +40,27 @@ pub(super) fn ops() -> Vec<OpSpec> {
             needs_vectors: false,
             run: query_recent_1h_typed,
         },
+        OpSpec {
+            name: "history",
+            about: "history(id): a memory's events from the log",
+            article: Some(Article::Log),
+            target_p95_ms: None,
+            needs_vectors: false,
+            run: history,
+        },
     ]
+}
+
+/// Writes, run after every read so they do not change what the reads see.
+pub(super) fn writes() -> Vec<OpSpec> {
+    vec![OpSpec {
+        name: "store_durable",
+        about: "store(one memory), fsync per call; threads contend for the writer",
+        article: None,
+        target_p95_ms: None,
+        needs_vectors: false,
+        run: store_durable,
+    }]
 }
 
 fn get(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
@@ -60,4 +80,15 @@ fn query_recent_1h(cx: &OpCtx, _: &mut Rng) -> Result<usize> {
 
 fn query_recent_1h_typed(cx: &OpCtx, _: &mut Rng) -> Result<usize> {
     Ok(cx.db.query_recent(1.0, Some("memory.stored"))?.len())
+}
+
+fn history(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
+    let id = 1 + rng.below(cx.w.shape.memories);
+    Ok(cx.db.history(MemoryId(id))?.len())
+}
+
+fn store_durable(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
+    let m = cx.w.fresh_memory(rng, cx.db.now());
+    cx.db.store(m)?;
+    Ok(1)
 }

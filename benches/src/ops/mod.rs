@@ -66,6 +66,7 @@ pub fn all() -> Vec<OpSpec> {
     let mut ops = Vec::new();
     ops.extend(log::ops());
     ops.extend(scoped::ops());
+    ops.extend(log::writes());
     ops
 }
 

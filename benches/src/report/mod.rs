@@ -48,6 +48,8 @@ pub struct Machine {
     pub cpu_model: String,
     /// Target OS and architecture.
     pub os: String,
+    /// /proc/loadavg when the run started: other tenants (or a cargo build) skew the figures.
+    pub load_avg: String,
 }
 
 impl Machine {
@@ -66,6 +68,9 @@ impl Machine {
             nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
             cpu_model,
             os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+            load_avg: std::fs::read_to_string("/proc/loadavg")
+                .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
         }
     }
 }

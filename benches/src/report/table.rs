@@ -28,7 +28,7 @@ fn header(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "memspine-bench — preset {}: {} memories, dim {}, {} query threads, seed {}\n\
-         machine: {} × {} ({}), commit {}",
+         machine: {} × {} ({}), load average at start {}, commit {}",
         c.preset,
         c.memories,
         c.dim,
@@ -37,6 +37,7 @@ fn header(s: &mut String, r: &Report) {
         r.machine.nproc,
         r.machine.cpu_model,
         r.machine.os,
+        r.machine.load_avg,
         r.git_commit.as_deref().unwrap_or("?"),
     );
     let _ = writeln!(

@@ -240,13 +240,27 @@ impl<'w> Generator<'w> {
             }
             *s
         });
-        let cluster = w.cluster(rng);
-        let topic = w.topic_of(cluster);
+        let scope = (format!("u{user}"), format!("u{user}-s{session}"));
+        w.memory(rng, scope, created, useful)
+    }
+}
+
+impl Workload {
+    /// One memory of `(user, session)` created at `created`; adds its useful bytes to `useful`.
+    pub fn memory(
+        &self,
+        rng: &mut Rng,
+        (user, session): (String, String),
+        created: Micros,
+        useful: &mut Useful,
+    ) -> NewMemory {
+        let cluster = self.cluster(rng);
+        let topic = self.topic_of(cluster);
         let kind = text::kind(rng);
-        let content = text::sentence(kind, &w.topic_words(topic), &w.vocab, rng);
+        let content = text::sentence(kind, &self.topic_words(topic), &self.vocab, rng);
         let mut tags = vec![format!("topic-{topic}")];
         for _ in 0..rng.below(3) {
-            tags.push(TAGS[w.tag_zipf.sample(rng)].to_owned());
+            tags.push(TAGS[self.tag_zipf.sample(rng)].to_owned());
         }
         let metadata = json!({
             "channel": CHANNELS[rng.index(CHANNELS.len())],
@@ -256,7 +270,6 @@ impl<'w> Generator<'w> {
         let importance = (rng.below(101) as f32) / 100.0;
         let pinned = rng.chance(0.01);
         let agent = AGENTS[rng.index(AGENTS.len())];
-        let (user, session) = (format!("u{user}"), format!("u{user}-s{session}"));
         useful.content += content.len() as u64;
         useful.metadata_json += json!({
             "kind": kind, "tags": tags, "user": user, "session": session, "agent": agent,
@@ -275,11 +288,19 @@ impl<'w> Generator<'w> {
             .pinned(pinned)
             .created_at(created);
         m.tags = tags;
-        if w.shape.dim > 0 {
-            useful.vectors += 4 * w.shape.dim as u64;
-            m = m.vector(w.centres.sample(cluster, rng));
+        if self.shape.dim > 0 {
+            useful.vectors += 4 * self.shape.dim as u64;
+            m = m.vector(self.centres.sample(cluster, rng));
         }
         m
+    }
+
+    /// A memory outside the loaded stream (for write operations during the query phase): a
+    /// user drawn by activity, in a live session.
+    pub fn fresh_memory(&self, rng: &mut Rng, created: Micros) -> NewMemory {
+        let user = self.user(rng);
+        let session = format!("{user}-live");
+        self.memory(rng, (user, session), created, &mut Useful::default())
     }
 }
 
