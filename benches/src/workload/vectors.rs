@@ -54,14 +54,7 @@ impl Centres {
 }
 
 fn gaussian(rng: &mut Rng, dim: usize, sigma: f32) -> Vec<f32> {
-    let mut v = Vec::with_capacity(dim + 1);
-    while v.len() < dim {
-        let (a, b) = rng.normal_pair();
-        v.push(a * sigma);
-        v.push(b * sigma);
-    }
-    v.truncate(dim);
-    v
+    (0..dim).map(|_| rng.approx_normal() * sigma).collect()
 }
 
 /// Scales `v` to unit length (left as is when zero).
