@@ -17,6 +17,7 @@
 mod access;
 pub mod bitmaps;
 pub mod clock;
+pub mod codec;
 mod db;
 mod error;
 pub mod jsonl;
