@@ -69,6 +69,11 @@ impl BitmapDelta {
             .or_default()
     }
 
+    /// Number of chunks this delta touches.
+    pub(crate) fn chunks(&self) -> usize {
+        self.changes.values().map(|m| m.len()).sum()
+    }
+
     pub(crate) fn add(&mut self, name: &str, id: u64) {
         let (chunk, id32) = split(id);
         self.chunk(name, chunk).0.push(id32);

@@ -192,6 +192,8 @@ enum Cmd {
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
     Verify,
+    /// Rebuild derived structures and restore damaged records from the log.
+    Repair,
     /// Test driver: stores memories forever, printing `ack <id> <n>` after each durable store
     /// (used by the crash tests, which kill it with SIGKILL at random moments).
     #[command(hide = true)]
@@ -369,6 +371,17 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 t
             });
             return Ok(if r.is_ok() { 0 } else { 1 });
+        }
+        Cmd::Repair => {
+            let r = open(db)?.repair()?;
+            out.value(&r, |r| format!("{r:#?}"));
+            return Ok(
+                if r.unrecoverable_records.is_empty() && r.unreadable_log.is_empty() {
+                    0
+                } else {
+                    1
+                },
+            );
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
         Cmd::CrashWriter { batch, start } => crash_writer(db, batch, start)?,
