@@ -54,7 +54,7 @@ fn readers_and_writer_together_stay_consistent_and_unblocked() {
                             id,
                             MemoryUpdate {
                                 tags: Some(vec![format!("g{}", x % 3)]),
-                                pinned: Some(x % 2 == 0),
+                                pinned: Some(x.is_multiple_of(2)),
                                 ..Default::default()
                             },
                         )
