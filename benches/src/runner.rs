@@ -71,6 +71,21 @@ struct ThreadSamples {
     first_error: Option<String>,
 }
 
+/// Runs every operation in turn, printing progress to stderr.
+pub fn run_all(cx: &OpCtx, ops: &[OpSpec], spec: &RunSpec) -> Vec<OpReport> {
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let r = run(cx, op, spec, i as u64);
+            eprintln!(
+                "  [{}] {:<24} p95 {:.3} ms, {:.0} ops/s",
+                spec.phase, r.name, r.p95_ms, r.throughput
+            );
+            r
+        })
+        .collect()
+}
+
 /// Runs `op` on `spec.threads` threads for `spec.duration` each and summarises.
 pub fn run(cx: &OpCtx, op: &OpSpec, spec: &RunSpec, op_index: u64) -> OpReport {
     let threads = spec.threads.max(1);
