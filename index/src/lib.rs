@@ -1,2 +1,11 @@
 //! memspine-index: the vector arena and its SIMD kernels, the lexical (BM25) index and embedders.
 #![warn(missing_docs)]
+
+pub mod arena;
+pub mod error;
+pub mod kernels;
+pub mod vector;
+
+pub use arena::{Arena, Snapshot};
+pub use error::{Error, RebuildReason, Result};
+pub use vector::{Hit, SearchOptions};

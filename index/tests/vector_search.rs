@@ -1,0 +1,165 @@
+//! Vector search: exact and filtered results equal a brute-force reference; the quantized path
+//! keeps recall@10 ≥ 0.99 on clustered data.
+#![allow(clippy::unwrap_used)] // test helpers panic on failure by design
+
+use memspine_index::{Arena, Hit, SearchOptions, Snapshot};
+use proptest::prelude::*;
+use roaring::RoaringBitmap;
+
+/// SplitMix64: deterministic test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Roughly normal (sum of four uniforms).
+    fn normal(&mut self) -> f32 {
+        let r = self.next();
+        let s: u64 = (0..4).map(|k| (r >> (16 * k)) & 0xFFFF).sum();
+        (s as f32 - 2.0 * 65_535.5) / (65_536.0 * (1.0f32 / 3.0).sqrt())
+    }
+}
+
+fn normalise(mut v: Vec<f32>) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= n);
+    v
+}
+
+/// `n` unit vectors around `clusters` random centres (cosine to the centre ≈ 0.78).
+fn clustered(n: usize, dim: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut r = Rng(seed);
+    let centres: Vec<Vec<f32>> = (0..clusters)
+        .map(|_| normalise((0..dim).map(|_| r.normal()).collect()))
+        .collect();
+    let sigma = 0.8 / (dim as f32).sqrt();
+    (0..n)
+        .map(|_| {
+            let c = &centres[(r.next() % clusters as u64) as usize];
+            normalise(c.iter().map(|m| m + r.normal() * sigma).collect())
+        })
+        .collect()
+}
+
+/// An arena whose slot `i + 1` holds `vs[i]` (`None` entries are empty slots).
+fn build(dir: &std::path::Path, dim: u32, vs: &[Option<Vec<f32>>]) -> Snapshot {
+    let mut arena = Arena::create(dir, dim).unwrap();
+    arena.push_many(vs.iter().map(|v| v.as_deref())).unwrap();
+    arena.sync(false).unwrap();
+    arena.publish().unwrap();
+    arena.snapshot()
+}
+
+/// Brute force over `slots`: sorted by score desc, slot asc.
+fn reference(vs: &[Option<Vec<f32>>], q: &[f32], k: usize, slots: &RoaringBitmap) -> Vec<Hit> {
+    let mut all: Vec<Hit> = slots
+        .iter()
+        .filter_map(|s| {
+            let v = vs.get(s.checked_sub(1)? as usize)?.as_ref()?;
+            Some(Hit {
+                slot: s,
+                score: memspine_index::kernels::dot(q, v),
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| b.cmp(a));
+    all.truncate(k);
+    all
+}
+
+fn slots_of(hits: &[Hit]) -> Vec<u32> {
+    hits.iter().map(|h| h.slot).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn exact_search_equals_brute_force(
+        n in 1usize..400,
+        dim in prop::sample::select(vec![3u32, 8, 64, 100, 384]),
+        k in 1usize..30,
+        seed in any::<u64>(),
+        empty_every in 2usize..7,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Rng(seed);
+        let vs: Vec<Option<Vec<f32>>> = (0..n)
+            .map(|i| {
+                let v = normalise((0..dim).map(|_| r.normal()).collect());
+                (i % empty_every != 0).then_some(v)
+            })
+            .collect();
+        let snap = build(dir.path(), dim, &vs);
+        let q = normalise((0..dim).map(|_| r.normal()).collect());
+        let all: RoaringBitmap = (0..=n as u32 + 5).collect();
+        let got = snap.search(&q, k, &all, &SearchOptions::exact()).unwrap();
+        prop_assert_eq!(slots_of(&got), slots_of(&reference(&vs, &q, k, &all)));
+        // Subset: a random filter, then brute force over it.
+        let subset: RoaringBitmap = (0..=n as u32).filter(|_| r.next().is_multiple_of(3)).collect();
+        let got = snap.search(&q, k, &subset, &SearchOptions::default()).unwrap();
+        prop_assert_eq!(slots_of(&got), slots_of(&reference(&vs, &q, k, &subset)));
+    }
+}
+
+#[test]
+fn parallel_subset_scan_is_exact_and_empty_slots_never_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let vs: Vec<Option<Vec<f32>>> = clustered(30_000, 64, 50, 3)
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (i % 10 != 0).then_some(v))
+        .collect();
+    let snap = build(dir.path(), 64, &vs);
+    let q = vs[77].clone().unwrap();
+    // 12K slots: parallel exact path (above the single-thread cut-off, below exact_below).
+    let subset: RoaringBitmap = (0..30_000u32).filter(|s| s % 5 != 1).take(15_000).collect();
+    let got = snap
+        .search(&q, 50, &subset, &SearchOptions::default())
+        .unwrap();
+    assert_eq!(got, reference(&vs, &q, 50, &subset));
+    assert!(got.iter().all(|h| snap.vector(h.slot).is_some()));
+    // k larger than the candidates: every present candidate, no empty slot.
+    let few = RoaringBitmap::from([0, 1, 11, 12, 29_999, 40_000]);
+    let got = snap
+        .search(&q, 10, &few, &SearchOptions::default())
+        .unwrap();
+    assert_eq!(slots_of(&got), slots_of(&reference(&vs, &q, 10, &few)));
+    assert_eq!(
+        got.len(),
+        2,
+        "slot 0 reserved, 1 and 11 empty, 40000 unknown"
+    );
+}
+
+#[test]
+fn quantized_search_recall_on_clustered_data() {
+    let (n, dim, clusters) = (40_000, 384, 40);
+    let dir = tempfile::tempdir().unwrap();
+    // Queries come from the same clusters as the data (as a user's questions do).
+    let mut vs: Vec<Option<Vec<f32>>> = clustered(n + 40, dim, clusters, 11)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let queries: Vec<Vec<f32>> = vs.split_off(n).into_iter().flatten().collect();
+    let snap = build(dir.path(), dim as u32, &vs);
+    let all: RoaringBitmap = (0..=n as u32).collect();
+    let quantized = SearchOptions {
+        exact_below: 0,
+        ..SearchOptions::default()
+    };
+    let mut found = 0;
+    for q in &queries {
+        let truth = slots_of(&snap.search(q, 10, &all, &SearchOptions::exact()).unwrap());
+        let got = snap.search(q, 10, &all, &quantized).unwrap();
+        assert!(got.windows(2).all(|w| w[0] >= w[1]), "sorted best first");
+        found += slots_of(&got).iter().filter(|s| truth.contains(s)).count();
+    }
+    let recall = found as f64 / (queries.len() * 10) as f64;
+    assert!(recall >= 0.99, "recall@10 = {recall}");
+}
