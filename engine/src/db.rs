@@ -78,6 +78,8 @@ pub(crate) struct Inner {
     pub access: crate::access::AccessBuffer,
     /// Decoded log pages and tail records.
     pub log_cache: crate::log::cache::DecodedCache,
+    /// The vector arena (databases with a dimension).
+    pub vectors: Option<crate::vectors::Vectors>,
 }
 
 impl Drop for Inner {
@@ -124,6 +126,7 @@ impl Spine {
             Ok((db, settings))
         })?;
         restrict_permissions(&file);
+        let vectors = open_vectors(&db, &path, &settings)?;
         Ok(Spine {
             inner: Arc::new(Inner {
                 db,
@@ -133,6 +136,7 @@ impl Spine {
                 writer: Mutex::new(WriterState { poisoned: None }),
                 access: Default::default(),
                 log_cache: Default::default(),
+                vectors,
             }),
         })
     }
@@ -182,18 +186,86 @@ impl Spine {
             schema::get_meta::<Counters>(&meta, key::COUNTERS)?.unwrap_or_default()
         };
         let now = self.now();
-        let out = f(&txn, &mut counters, now)?;
-        self.inner.access.drain_into(&txn)?;
-        {
+        let arena_len = self.arena_len()?;
+        let result = (|| {
+            let out = f(&txn, &mut counters, now)?;
+            self.inner.access.drain_into(&txn)?;
+            self.sync_arena(&mut counters)?;
             let mut meta = txn.open_table(META)?;
             schema::put_meta(&mut meta, key::COUNTERS, &counters)?;
-        }
+            Ok(out)
+        })();
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                drop(txn);
+                self.rollback_arena(arena_len, &mut w);
+                return Err(e);
+            }
+        };
         if let Err(e) = txn.commit() {
             let e = Error::from(e);
             w.poisoned = Some(e.to_string());
+            self.rollback_arena(arena_len, &mut w);
             return Err(e);
         }
+        self.publish_arena(&mut w);
         Ok(out)
+    }
+
+    fn arena_len(&self) -> Result<Option<u32>> {
+        match &self.inner.vectors {
+            None => Ok(None),
+            Some(v) => Ok(Some(
+                v.arena
+                    .lock()
+                    .map_err(|_| Error::Index("arena lock poisoned".into()))?
+                    .len(),
+            )),
+        }
+    }
+
+    /// Step 4 of the commit protocol: the arena reaches the disk before redb records its length.
+    fn sync_arena(&self, c: &mut Counters) -> Result<()> {
+        let Some(v) = &self.inner.vectors else {
+            return Ok(());
+        };
+        let mut a = v
+            .arena
+            .lock()
+            .map_err(|_| Error::Index("arena lock poisoned".into()))?;
+        a.sync(self.inner.opts.durability == Durability::Immediate)
+            .map_err(|e| Error::Index(e.to_string()))?;
+        c.arena_slots = u64::from(a.len());
+        Ok(())
+    }
+
+    fn rollback_arena(&self, len: Option<u32>, w: &mut WriterState) {
+        let (Some(v), Some(len)) = (&self.inner.vectors, len) else {
+            return;
+        };
+        let ok = v
+            .arena
+            .lock()
+            .map(|mut a| a.truncate(len).is_ok())
+            .unwrap_or(false);
+        if !ok {
+            w.poisoned = Some("the vector arena could not be rolled back".into());
+        }
+    }
+
+    fn publish_arena(&self, w: &mut WriterState) {
+        let Some(v) = &self.inner.vectors else {
+            return;
+        };
+        let snap = v.arena.lock().ok().and_then(|mut a| {
+            a.publish().ok()?;
+            Some(a.snapshot())
+        });
+        match (snap, v.published.write()) {
+            (Some(s), Ok(mut p)) => *p = s,
+            _ => w.poisoned = Some("the vector arena could not be published".into()),
+        }
     }
 
     pub(crate) fn writer_busy(&self) -> bool {
@@ -238,6 +310,22 @@ pub(crate) fn catch_corruption<T>(what: &str, f: impl FnOnce() -> Result<T>) -> 
             format!("{what}: redb failed on a corrupt page ({msg})"),
         ))
     })
+}
+
+fn open_vectors(
+    db: &redb::Database,
+    dir: &Path,
+    settings: &Settings,
+) -> Result<Option<crate::vectors::Vectors>> {
+    if settings.dimension == 0 {
+        return Ok(None);
+    }
+    let counters = {
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        schema::get_meta::<Counters>(&meta, key::COUNTERS)?.unwrap_or_default()
+    };
+    crate::vectors::Vectors::open(db, dir, settings.dimension, counters.arena_slots).map(Some)
 }
 
 fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {

@@ -27,7 +27,9 @@ pub mod query;
 mod read;
 mod repair;
 mod schema;
+mod search;
 mod stats;
+mod vectors;
 mod verify;
 mod write;
 
@@ -39,6 +41,7 @@ pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope
 pub use read::Filter;
 pub use repair::RepairReport;
 pub use schema::FORMAT_VERSION;
+pub use search::{SearchHit, SearchMode, SearchOptions, MAX_LIMIT};
 pub use stats::{dir_bytes, Stats};
 pub use verify::VerifyReport;
 pub use write::DEFAULT_IMPORTANCE;

@@ -28,6 +28,8 @@ pub(crate) const LOG_PAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("
 pub(crate) const LOG_PAGE_IDX: TableDefinition<u64, (u64, u64, u64, u32, u64)> =
     TableDefinition::new("log_page_idx");
 
+/// memory id → arena slot, for memories whose vector was replaced (slot ≠ id).
+pub(crate) const VECTOR_SLOT: TableDefinition<u64, u32> = TableDefinition::new("vector_slot");
 /// (scope key, FNV-1a 64 of the content, memory id) → (): exact-duplicate detection on write.
 pub(crate) const DEDUP: TableDefinition<(&str, u64, u64), ()> = TableDefinition::new("dedup");
 
@@ -99,5 +101,6 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<()> {
     txn.open_table(LOG_PAGES)?;
     txn.open_table(LOG_PAGE_IDX)?;
     txn.open_table(DEDUP)?;
+    txn.open_table(VECTOR_SLOT)?;
     Ok(())
 }

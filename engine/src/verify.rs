@@ -69,6 +69,7 @@ impl Spine {
         check_bitmaps(&s, &records, &mut r)?;
         check_time_indexes(&s, &records, &mut r)?;
         check_dedup(&s, &records, &mut r)?;
+        self.check_arena(&s, &records, &mut r)?;
         check_log(&s, &records, &mut r)?;
         Ok(r)
     }
@@ -175,6 +176,50 @@ fn check_time_indexes(
         }
     }
     Ok(())
+}
+
+impl Spine {
+    /// arena ⇔ redb: every slot passes its crc32; every memory with a vector has its slot
+    /// published and holding a vector; `counters.arena_slots` matches the arena.
+    fn check_arena(
+        &self,
+        s: &Snapshot,
+        records: &BTreeMap<u64, StoredMemory>,
+        r: &mut VerifyReport,
+    ) -> Result<()> {
+        let Some(vs) = &self.inner.vectors else {
+            return Ok(());
+        };
+        let meta = s.txn.open_table(META)?;
+        let committed = schema::get_meta::<Counters>(&meta, key::COUNTERS)?
+            .unwrap_or_default()
+            .arena_slots;
+        // The arena is published just after redb commits: wait for it to catch up with this snapshot.
+        let mut snap = vs.snapshot()?;
+        for _ in 0..1000 {
+            if u64::from(snap.len()) >= committed {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            snap = vs.snapshot()?;
+        }
+        if u64::from(snap.len()) < committed {
+            r.problem(format!(
+                "vector arena holds {} slots, redb committed {committed}",
+                snap.len()
+            ));
+        }
+        if let Err(e) = snap.verify() {
+            r.problem(format!("vector arena: {e}"));
+        }
+        let overrides = vs.overrides()?;
+        for (id, m) in records {
+            if m.has_vector && snap.vector(overrides.slot_of(*id)).is_none() {
+                r.problem(format!("memory {id} has no vector in the arena"));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn check_dedup(

@@ -15,7 +15,7 @@ use crate::memory::Dedup;
 use crate::memory::{
     check_importance, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, DEFAULT_KIND,
 };
-use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, DEDUP, MEMORIES};
+use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, DEDUP, MEMORIES, VECTOR_SLOT};
 
 /// Default importance of a memory stored without one.
 pub const DEFAULT_IMPORTANCE: f32 = 0.5;
@@ -27,22 +27,37 @@ pub(crate) struct WriteCtx<'t> {
     pub by_created: Table<'t, (u64, u64), ()>,
     pub bitmaps: Table<'t, (&'static str, u32), &'static [u8]>,
     pub dedup: Table<'t, (&'static str, u64, u64), ()>,
+    pub vector_slot: Table<'t, u64, u32>,
     pub log: LogWriter<'t>,
     pub delta: BitmapDelta,
     pub now: Micros,
+    /// The arena's writer side (databases with vectors); held for this transaction only.
+    pub arena: Option<std::sync::MutexGuard<'t, memspine_index::arena::Arena>>,
+    pub spine: &'t Spine,
 }
 
 impl<'t> WriteCtx<'t> {
-    pub(crate) fn open(txn: &'t WriteTransaction, now: Micros) -> Result<Self> {
+    pub(crate) fn open(spine: &'t Spine, txn: &'t WriteTransaction, now: Micros) -> Result<Self> {
+        let arena = match &spine.inner.vectors {
+            Some(v) => Some(
+                v.arena
+                    .lock()
+                    .map_err(|_| Error::Index("arena lock poisoned".into()))?,
+            ),
+            None => None,
+        };
         Ok(WriteCtx {
             memories: txn.open_table(MEMORIES)?,
             access: txn.open_table(ACCESS)?,
             by_created: txn.open_table(BY_CREATED)?,
             bitmaps: txn.open_table(BITMAPS)?,
             dedup: txn.open_table(DEDUP)?,
+            vector_slot: txn.open_table(VECTOR_SLOT)?,
             log: LogWriter::open(txn)?,
             delta: BitmapDelta::default(),
             now,
+            arena,
+            spine,
         })
     }
 
@@ -70,6 +85,7 @@ impl<'t> WriteCtx<'t> {
         let id = c.next_num.max(1);
         c.next_num = id + 1;
         m.stored_seq = c.next_seq.max(1);
+        self.push_slot(id, vector.as_deref())?;
         self.put(id, &m, None)?;
         let scope = m.scope.clone();
         self.log.append(
@@ -83,6 +99,38 @@ impl<'t> WriteCtx<'t> {
             },
         )?;
         Ok(id)
+    }
+
+    /// Pushes the arena slot of a freshly allocated number (slot == number).
+    fn push_slot(&mut self, number: u64, vector: Option<&[f32]>) -> Result<()> {
+        let Some(a) = self.arena.as_mut() else {
+            return Ok(());
+        };
+        let slot = a.push(vector).map_err(|e| Error::Index(e.to_string()))?;
+        if u64::from(slot) != number {
+            return Err(Error::corrupt(
+                "vector arena",
+                format!("slot {slot} out of step with id {number}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Gives memory `id` a new vector at a fresh slot; returns the slot.
+    pub(crate) fn replace_vector(&mut self, c: &mut Counters, id: u64, v: &[f32]) -> Result<u64> {
+        if self.arena.is_none() {
+            return Err(Error::invalid("vector", "this database stores no vectors"));
+        }
+        let slot = c.next_num.max(1);
+        c.next_num = slot + 1;
+        self.push_slot(slot, Some(v))?;
+        self.vector_slot.insert(id, slot as u32)?;
+        if let Some(vs) = &self.spine.inner.vectors {
+            if let Ok(mut o) = vs.overrides.write() {
+                o.set(id, slot as u32);
+            }
+        }
+        Ok(slot)
     }
 
     /// The id of a live memory with exactly this content in the same scope, if any.
@@ -141,6 +189,13 @@ impl<'t> WriteCtx<'t> {
         self.by_created.remove((old.created_at, id))?;
         self.log.note_history(id, old.stored_seq)?;
         self.unindex_dedup(id, old)?;
+        if self.vector_slot.remove(id)?.is_some() {
+            if let Some(vs) = &self.spine.inner.vectors {
+                if let Ok(mut o) = vs.overrides.write() {
+                    o.remove(id);
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -197,7 +252,7 @@ impl Spine {
         let default = self.inner.opts.dedup;
         let dedups: Vec<Dedup> = batch.iter().map(|m| m.dedup.unwrap_or(default)).collect();
         self.write(|txn, c, now| {
-            let mut ctx = WriteCtx::open(txn, now)?;
+            let mut ctx = WriteCtx::open(self, txn, now)?;
             let mut ids = Vec::with_capacity(prepared.len());
             for ((mut m, v), d) in prepared.into_iter().zip(vectors).zip(dedups) {
                 if d == Dedup::Exact {
@@ -268,10 +323,14 @@ impl Spine {
             .map(|v| self.check_vector(v))
             .transpose()?;
         self.write(|txn, c, now| {
-            let mut ctx = WriteCtx::open(txn, now)?;
+            let mut ctx = WriteCtx::open(self, txn, now)?;
             let old = ctx.load(id.0)?;
             let mut new = self.apply_update(&old, &u, now)?;
             new.has_vector |= vector.is_some();
+            let slot = match &vector {
+                Some(v) => Some(ctx.replace_vector(c, id.0, v)?),
+                None => None,
+            };
             ctx.put(id.0, &new, Some(&old))?;
             ctx.log.append(
                 c,
@@ -281,7 +340,7 @@ impl Spine {
                     id: id.0,
                     memory: new.clone(),
                     vector,
-                    slot: None,
+                    slot,
                 },
             )?;
             let access = ctx.access.get(id.0)?.map(|v| v.value());
@@ -336,7 +395,7 @@ impl Spine {
     /// Deletes a memory. Its history stays readable through [`Spine::history`].
     pub fn delete(&self, id: MemoryId) -> Result<()> {
         self.write(|txn, c, now| {
-            let mut ctx = WriteCtx::open(txn, now)?;
+            let mut ctx = WriteCtx::open(self, txn, now)?;
             let old = ctx.load(id.0)?;
             ctx.remove(id.0, &old)?;
             ctx.log.append(
@@ -395,7 +454,7 @@ impl Spine {
     /// stay readable by id and in history. Logged as updates.
     pub fn set_archived(&self, ids: &[MemoryId], archived: bool) -> Result<()> {
         self.write(|txn, c, now| {
-            let mut ctx = WriteCtx::open(txn, now)?;
+            let mut ctx = WriteCtx::open(self, txn, now)?;
             for id in ids {
                 let old = ctx.load(id.0)?;
                 if old.archived == archived {
