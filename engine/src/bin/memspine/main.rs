@@ -204,6 +204,9 @@ enum Cmd {
         /// Start numbering here.
         #[arg(long, default_value_t = 0)]
         start: u64,
+        /// Store vectors of this dimension too (0: none).
+        #[arg(long, default_value_t = 0)]
+        dim: usize,
     },
     /// Build a database from the shipped sample and show what the engine does.
     Demo {
@@ -384,7 +387,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             );
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
-        Cmd::CrashWriter { batch, start } => crash_writer(db, batch, start)?,
+        Cmd::CrashWriter { batch, start, dim } => crash_writer(db, batch, start, dim)?,
     }
     Ok(0)
 }
@@ -428,17 +431,33 @@ fn crash_content(n: u64) -> String {
     format!("crash-test memory {n}: {}", "x".repeat((n % 97) as usize))
 }
 
-fn crash_writer(db: &Path, batch: usize, start: u64) -> Result<()> {
+/// The vector the crash writer stores with its `n`-th memory; the crash test recomputes it.
+fn crash_vector(n: u64, dim: usize) -> Vec<f32> {
+    (0..dim)
+        .map(|i| ((n * 31 + i as u64 * 17) % 101) as f32 - 50.0 + 0.5)
+        .collect()
+}
+
+fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize) -> Result<()> {
     use std::io::Write;
-    let s = Spine::open(db, Options::default())?;
+    let opts = Options {
+        dimension: (dim > 0).then_some(dim),
+        ..Options::default()
+    };
+    let s = Spine::open(db, opts)?;
     let mut out = std::io::stdout().lock();
     let mut n = start;
     loop {
         let items: Vec<NewMemory> = (n..n + batch as u64)
             .map(|i| {
-                NewMemory::new(crash_content(i))
+                let m = NewMemory::new(crash_content(i))
                     .user(format!("u{}", i % 7))
-                    .tag(format!("t{}", i % 5))
+                    .tag(format!("t{}", i % 5));
+                if dim > 0 {
+                    m.vector(crash_vector(i, dim))
+                } else {
+                    m
+                }
             })
             .collect();
         let ids = s.store_batch(items)?;
