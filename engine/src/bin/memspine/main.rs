@@ -188,6 +188,28 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Search memories (semantic, lexical or hybrid).
+    Search {
+        /// The query text.
+        query: String,
+        /// Results wanted.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// semantic, lexical or hybrid.
+        #[arg(long, default_value = "hybrid")]
+        mode: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Required tags (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Scan full-precision vectors.
+        #[arg(long)]
+        exact: bool,
+    },
     /// Database statistics.
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
@@ -358,6 +380,37 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             let s = open(db)?;
             let ids: Vec<MemoryId> = s.filter_ids(&f)?.into_iter().take(limit).collect();
             out.memories(&s.get_many(&ids)?);
+        }
+        Cmd::Search {
+            query,
+            limit,
+            mode,
+            scope,
+            tags,
+            kind,
+            exact,
+        } => {
+            let opts = memspine::SearchOptions {
+                limit,
+                mode: mode.parse()?,
+                exact,
+                filter: Filter {
+                    user: scope.user,
+                    session: scope.session,
+                    agent: scope.agent,
+                    kind,
+                    tags,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let hits = open(db)?.search(&query, &opts)?;
+            out.value(&hits, |hs| {
+                hs.iter()
+                    .map(|h| format!("{:.3}  {}", h.score, output::memory_line(&h.memory)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
         Cmd::Verify => {
