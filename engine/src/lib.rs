@@ -18,6 +18,7 @@ mod access;
 pub mod bitmaps;
 pub mod clock;
 pub mod codec;
+pub mod context;
 mod db;
 mod error;
 pub mod jsonl;
@@ -34,6 +35,7 @@ mod verify;
 mod write;
 
 pub use clock::{Clock, ManualClock, Micros, SystemClock};
+pub use context::{ContextOptions, ContextWindow, Weights};
 pub use db::{Durability, Options, Spine, DATA_FILE};
 pub use error::{Error, Result};
 pub use log::Event;

@@ -210,6 +210,19 @@ enum Cmd {
         #[arg(long)]
         exact: bool,
     },
+    /// Build the token-budgeted context window for a question.
+    Context {
+        /// The question.
+        query: String,
+        /// Token budget.
+        #[arg(long, default_value_t = 2000)]
+        max_tokens: usize,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Also list every candidate, chosen or dropped, with its score and reason.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Database statistics.
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
@@ -410,6 +423,52 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                     .map(|h| format!("{:.3}  {}", h.score, output::memory_line(&h.memory)))
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        Cmd::Context {
+            query,
+            max_tokens,
+            scope,
+            explain,
+        } => {
+            let opts = memspine::ContextOptions {
+                filter: Filter {
+                    user: scope.user,
+                    session: scope.session,
+                    agent: scope.agent,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let w = open(db)?.llm_context_window(&query, max_tokens, &opts)?;
+            out.value(&w, |w| {
+                let mut t = w.text.clone();
+                t.push_str(&format!(
+                    "\n\n({} of {} tokens, {}{})",
+                    w.tokens_used,
+                    w.max_tokens,
+                    w.token_counter,
+                    if w.pinned_fit {
+                        ""
+                    } else {
+                        "; some pinned memories did not fit"
+                    }
+                ));
+                if explain {
+                    for c in &w.chosen {
+                        t.push_str(&format!(
+                            "\nchosen  {:>6} {:.3} {:?}: {}",
+                            c.id, c.score, c.section, c.why
+                        ));
+                    }
+                    for d in &w.dropped {
+                        t.push_str(&format!(
+                            "\ndropped {:>6} {:.3} {:?}",
+                            d.id, d.score, d.reason
+                        ));
+                    }
+                }
+                t
             });
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),

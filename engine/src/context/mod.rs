@@ -1,0 +1,538 @@
+//! Adaptive memory selection and the token-budgeted context window for an LLM prompt.
+//!
+//! Candidates come from several strategies — pinned memories, semantic neighbours of the query,
+//! and the recent conversation — and are ranked by one fused score:
+//!
+//! ```text
+//! score = w_semantic·cos⁺ + w_lexical·bm25_norm + w_recency·0.5^(age / half_life)
+//!       + w_importance·importance + w_access·ln(1+accesses)/ln(101) + w_graph·graph + w_pinned·pinned
+//! ```
+//! with the defaults of [`Weights::default`]. Near-duplicates (same normalised text, or cosine ≥
+//! `duplicate_threshold`) are collapsed to the best-scored one. The window is packed pinned first
+//! (all of them, or the result says they did not fit), then relevant memories by score, then the
+//! recent conversation, each section labelled and each line dated, never past `max_tokens`.
+
+pub mod tokens;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::clock::{format_date, Micros, HOUR};
+use crate::db::Spine;
+use crate::error::{Error, Result};
+use crate::memory::{Memory, MemoryId};
+use crate::read::Filter;
+use crate::search::{SearchMode, SearchOptions};
+use tokens::{Estimator, TokenCounter};
+
+/// Weights of the fused score. Each signal is in 0..=1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Weights {
+    /// Cosine similarity to the query (negative clamped to 0).
+    pub semantic: f32,
+    /// BM25, normalised by the best lexical score among the candidates.
+    pub lexical: f32,
+    /// Exponential recency with `half_life_hours`.
+    pub recency: f32,
+    /// The memory's importance.
+    pub importance: f32,
+    /// Access frequency, log-scaled.
+    pub access: f32,
+    /// Linked to an entity the query mentions.
+    pub graph: f32,
+    /// Pinned.
+    pub pinned: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            semantic: 0.50,
+            lexical: 0.15,
+            recency: 0.15,
+            importance: 0.10,
+            access: 0.03,
+            graph: 0.05,
+            pinned: 0.02,
+        }
+    }
+}
+
+/// Options of [`Spine::llm_context_window`] and [`Spine::select_memories`].
+#[derive(Debug, Clone)]
+pub struct ContextOptions {
+    /// Only memories matching this filter (e.g. one user).
+    pub filter: Filter,
+    /// Signal weights.
+    pub weights: Weights,
+    /// Half-life of the recency signal, in hours (default 72).
+    pub half_life_hours: f64,
+    /// Semantic candidates considered (default 50).
+    pub semantic_candidates: usize,
+    /// Recent memories considered (default 20).
+    pub recent_candidates: usize,
+    /// Cosine at or above which two memories are duplicates (default 0.95).
+    pub duplicate_threshold: f32,
+    /// Candidates scoring below this are dropped as irrelevant (default 0.0: none).
+    pub min_score: f32,
+    /// Query vector, when the caller embeds the query itself.
+    pub query_vector: Option<Vec<f32>>,
+    /// Count the chosen memories as accessed (default true).
+    pub track_access: bool,
+}
+
+impl Default for ContextOptions {
+    fn default() -> Self {
+        ContextOptions {
+            filter: Filter::default(),
+            weights: Weights::default(),
+            half_life_hours: 72.0,
+            semantic_candidates: 50,
+            recent_candidates: 20,
+            duplicate_threshold: 0.95,
+            min_score: 0.0,
+            query_vector: None,
+            track_access: true,
+        }
+    }
+}
+
+/// The signals behind a candidate's score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Signals {
+    /// Cosine similarity, if the candidate was scored semantically.
+    pub semantic: Option<f32>,
+    /// Normalised BM25, if scored lexically.
+    pub lexical: Option<f32>,
+    /// Recency in 0..=1.
+    pub recency: f32,
+    /// Importance.
+    pub importance: f32,
+    /// Access signal.
+    pub access: f32,
+    /// Graph signal.
+    pub graph: f32,
+    /// Pinned.
+    pub pinned: bool,
+}
+
+/// Where a chosen memory sits in the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    /// Pinned memories, always first.
+    Pinned,
+    /// Memories relevant to the query.
+    Relevant,
+    /// The recent conversation.
+    Recent,
+}
+
+/// A candidate with its score and why it was considered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// The memory.
+    pub memory: Memory,
+    /// Fused score.
+    pub score: f32,
+    /// Its signals.
+    pub signals: Signals,
+    /// Strategies that proposed it (`pinned`, `semantic`, `recent`, …).
+    pub sources: Vec<&'static str>,
+    /// Section it belongs to.
+    pub section: Section,
+}
+
+/// Why a candidate was left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum DropReason {
+    /// It did not fit in the token budget.
+    Budget,
+    /// A near-duplicate of a chosen memory.
+    Duplicate {
+        /// The memory kept instead.
+        of: MemoryId,
+    },
+    /// Below `min_score`.
+    LowScore,
+}
+
+/// A chosen memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chosen {
+    /// Id.
+    pub id: MemoryId,
+    /// Section.
+    pub section: Section,
+    /// Fused score.
+    pub score: f32,
+    /// Signals.
+    pub signals: Signals,
+    /// Why it was chosen, in words.
+    pub why: String,
+    /// Tokens its line costs.
+    pub tokens: usize,
+}
+
+/// A dropped candidate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dropped {
+    /// Id.
+    pub id: MemoryId,
+    /// Fused score.
+    pub score: f32,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: DropReason,
+}
+
+/// The context window: prompt-ready text plus the account of how it was built.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextWindow {
+    /// Text to put into the prompt.
+    pub text: String,
+    /// Tokens of `text` by the counter used.
+    pub tokens_used: usize,
+    /// The budget.
+    pub max_tokens: usize,
+    /// False when some pinned memories did not fit the budget.
+    pub pinned_fit: bool,
+    /// The counter used.
+    pub token_counter: String,
+    /// Chosen memories, in the order they appear.
+    pub chosen: Vec<Chosen>,
+    /// Every other candidate and why it was dropped.
+    pub dropped: Vec<Dropped>,
+}
+
+impl Spine {
+    /// Adaptive selection: every candidate, scored and sorted (best first), duplicates included.
+    pub fn select_memories(&self, query: &str, opts: &ContextOptions) -> Result<Vec<Candidate>> {
+        let now = self.now();
+        let mut cands: HashMap<MemoryId, Candidate> = HashMap::new();
+        let mut add = |m: Memory, source: &'static str, sem: Option<f32>| {
+            let e = cands.entry(m.id).or_insert_with(|| Candidate {
+                memory: m,
+                score: 0.0,
+                signals: Signals::default(),
+                sources: Vec::new(),
+                section: Section::Recent,
+            });
+            e.sources.push(source);
+            if sem.is_some() {
+                e.signals.semantic = sem;
+            }
+        };
+        let pinned = Filter {
+            pinned: Some(true),
+            ..opts.filter.clone()
+        };
+        for m in self.get_many(&self.filter_ids(&pinned)?)? {
+            add(m, "pinned", None);
+        }
+        if let Some(hits) = self.semantic_candidates(query, opts)? {
+            for h in hits {
+                add(h.memory, "semantic", h.semantic);
+            }
+        }
+        for m in self.recent_filtered(opts.recent_candidates, &opts.filter)? {
+            add(m, "recent", None);
+        }
+        let mut out: Vec<Candidate> = cands.into_values().collect();
+        for c in &mut out {
+            score(c, now, opts);
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.memory.id.cmp(&b.memory.id))
+        });
+        Ok(out)
+    }
+
+    fn semantic_candidates(
+        &self,
+        query: &str,
+        opts: &ContextOptions,
+    ) -> Result<Option<Vec<crate::SearchHit>>> {
+        if self.inner.vectors.is_none() || query.trim().is_empty() && opts.query_vector.is_none() {
+            return Ok(None);
+        }
+        let so = SearchOptions {
+            limit: opts.semantic_candidates.clamp(1, crate::MAX_LIMIT),
+            filter: opts.filter.clone(),
+            mode: SearchMode::Semantic,
+            vector: opts.query_vector.clone(),
+            track_access: false,
+            ..Default::default()
+        };
+        match self.search(query, &so) {
+            Ok(h) => Ok(Some(h)),
+            // No embedder and no query vector: select without the semantic signal.
+            Err(Error::InvalidInput { field: "query", .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Builds the context window for `query` within `max_tokens` with the built-in estimator.
+    pub fn llm_context_window(
+        &self,
+        query: &str,
+        max_tokens: usize,
+        opts: &ContextOptions,
+    ) -> Result<ContextWindow> {
+        self.llm_context_window_with(query, max_tokens, opts, &Estimator)
+    }
+
+    /// Builds the context window with a given token counter.
+    pub fn llm_context_window_with(
+        &self,
+        query: &str,
+        max_tokens: usize,
+        opts: &ContextOptions,
+        counter: &dyn TokenCounter,
+    ) -> Result<ContextWindow> {
+        let cands = self.select_memories(query, opts)?;
+        let (kept, mut dropped) = self.collapse_duplicates(cands, opts)?;
+        let w = pack(kept, max_tokens, counter, &mut dropped);
+        if opts.track_access {
+            let ids: Vec<MemoryId> = w.chosen.iter().map(|c| c.id).collect();
+            self.note_access(&ids);
+        }
+        Ok(w)
+    }
+
+    /// Keeps the best of each group of near-duplicates (and drops low scores).
+    fn collapse_duplicates(
+        &self,
+        cands: Vec<Candidate>,
+        opts: &ContextOptions,
+    ) -> Result<(Vec<Candidate>, Vec<Dropped>)> {
+        let vectors = self.vectors_of(&cands)?;
+        let mut kept: Vec<Candidate> = Vec::new();
+        let mut seen_text: HashMap<String, MemoryId> = HashMap::new();
+        let mut dropped = Vec::new();
+        for c in cands {
+            if c.score < opts.min_score && c.section != Section::Pinned {
+                dropped.push(drop_of(&c, DropReason::LowScore));
+                continue;
+            }
+            let norm = normalise_text(&c.memory.content);
+            let dup = seen_text.get(&norm).copied().or_else(|| {
+                let v = vectors.get(&c.memory.id)?;
+                kept.iter().find_map(|k| {
+                    let kv = vectors.get(&k.memory.id)?;
+                    (dot(v, kv) >= opts.duplicate_threshold).then_some(k.memory.id)
+                })
+            });
+            match dup {
+                Some(of) if c.section != Section::Pinned => {
+                    dropped.push(drop_of(&c, DropReason::Duplicate { of }))
+                }
+                _ => {
+                    seen_text.entry(norm).or_insert(c.memory.id);
+                    kept.push(c);
+                }
+            }
+        }
+        Ok((kept, dropped))
+    }
+
+    /// The vectors of candidates that have one (for duplicate detection).
+    fn vectors_of(&self, cands: &[Candidate]) -> Result<HashMap<MemoryId, Vec<f32>>> {
+        let mut out = HashMap::new();
+        let Some(vs) = &self.inner.vectors else {
+            return Ok(out);
+        };
+        let snap = vs.snapshot()?;
+        let o = vs.overrides()?;
+        for c in cands.iter().filter(|c| c.memory.has_vector) {
+            if let Some(v) = snap.vector(o.slot_of(c.memory.id.0)) {
+                out.insert(c.memory.id, v.to_vec());
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn score(c: &mut Candidate, now: Micros, opts: &ContextOptions) {
+    let w = &opts.weights;
+    let m = &c.memory;
+    let age_h = now.saturating_sub(m.created_at) as f64 / HOUR as f64;
+    let s = &mut c.signals;
+    s.recency = 0.5f64.powf(age_h / opts.half_life_hours.max(1e-6)) as f32;
+    s.importance = m.importance;
+    s.access = ((1.0 + m.access_count as f64).ln() / 101f64.ln()).min(1.0) as f32;
+    s.pinned = m.pinned;
+    let sem = s.semantic.unwrap_or(0.0).max(0.0);
+    let lex = s.lexical.unwrap_or(0.0);
+    c.score = w.semantic * sem
+        + w.lexical * lex
+        + w.recency * s.recency
+        + w.importance * s.importance
+        + w.access * s.access
+        + w.graph * s.graph
+        + w.pinned * f32::from(u8::from(s.pinned));
+    c.section = if m.pinned {
+        Section::Pinned
+    } else if c.sources.contains(&"semantic") || c.sources.contains(&"lexical") {
+        Section::Relevant
+    } else {
+        Section::Recent
+    };
+}
+
+fn drop_of(c: &Candidate, reason: DropReason) -> Dropped {
+    Dropped {
+        id: c.memory.id,
+        score: c.score,
+        reason,
+    }
+}
+
+fn normalise_text(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+const HEADINGS: [(Section, &str); 3] = [
+    (Section::Pinned, "## Pinned memories"),
+    (Section::Relevant, "## Relevant memories"),
+    (Section::Recent, "## Recent conversation"),
+];
+
+fn line_of(c: &Candidate) -> String {
+    let who = c
+        .memory
+        .scope
+        .user
+        .as_deref()
+        .map(|u| format!(" {u}:"))
+        .unwrap_or_default();
+    let content = c.memory.content.replace('\n', " ");
+    format!(
+        "- [{}]{} {}",
+        format_date(c.memory.created_at),
+        who,
+        content
+    )
+}
+
+fn why(c: &Candidate) -> String {
+    let s = &c.signals;
+    let mut parts = vec![format!("proposed by {}", c.sources.join("+"))];
+    if let Some(x) = s.semantic {
+        parts.push(format!("similarity {x:.2}"));
+    }
+    parts.push(format!("recency {:.2}", s.recency));
+    parts.push(format!("importance {:.2}", s.importance));
+    if s.pinned {
+        parts.push("pinned".into());
+    }
+    parts.join(", ")
+}
+
+/// Packs sections in order within the budget. Pinned memories in any order fit first; the
+/// relevant ones by score; the recent ones are chosen newest-first and shown oldest-first.
+fn pack(
+    kept: Vec<Candidate>,
+    max_tokens: usize,
+    counter: &dyn TokenCounter,
+    dropped: &mut Vec<Dropped>,
+) -> ContextWindow {
+    let mut by_section: HashMap<Section, Vec<Candidate>> = HashMap::new();
+    for c in kept {
+        by_section.entry(c.section).or_default().push(c);
+    }
+    if let Some(r) = by_section.get_mut(&Section::Recent) {
+        r.sort_by_key(|c| std::cmp::Reverse(c.memory.created_at));
+    }
+    let mut used = 0usize;
+    let mut text_parts: Vec<String> = Vec::new();
+    let mut chosen = Vec::new();
+    let mut pinned_fit = true;
+    let mut placed: HashSet<MemoryId> = HashSet::new();
+    for (section, heading) in HEADINGS {
+        let Some(list) = by_section.remove(&section) else {
+            continue;
+        };
+        let head_cost = counter.count(heading) + 1;
+        let mut lines: Vec<(String, Chosen)> = Vec::new();
+        let mut section_used = head_cost;
+        for c in list {
+            let line = line_of(&c);
+            let cost = counter.count(&line) + 1;
+            if used + section_used + cost > max_tokens {
+                if section == Section::Pinned {
+                    pinned_fit = false;
+                }
+                dropped.push(drop_of(&c, DropReason::Budget));
+                continue;
+            }
+            section_used += cost;
+            placed.insert(c.memory.id);
+            let ch = Chosen {
+                id: c.memory.id,
+                section,
+                score: c.score,
+                signals: c.signals.clone(),
+                why: why(&c),
+                tokens: cost,
+            };
+            lines.push((line, ch));
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        if section == Section::Recent {
+            lines.reverse(); // oldest first reads like a conversation
+        }
+        used += section_used;
+        text_parts.push(heading.to_owned());
+        for (line, ch) in lines {
+            text_parts.push(line);
+            chosen.push(ch);
+        }
+    }
+    let mut text = text_parts.join("\n");
+    // Per-line costs bound the total for the estimator; a real tokenizer may merge across lines,
+    // so check the whole text and give back lines from the end until it fits.
+    while counter.count(&text) > max_tokens {
+        let Some(last) = chosen.pop() else {
+            text.clear();
+            break;
+        };
+        dropped.push(Dropped {
+            id: last.id,
+            score: last.score,
+            reason: DropReason::Budget,
+        });
+        text_parts.pop();
+        if text_parts.last().is_some_and(|l| l.starts_with("## ")) {
+            text_parts.pop();
+        }
+        text = text_parts.join("\n");
+    }
+    let tokens_used = counter.count(&text);
+    ContextWindow {
+        text,
+        tokens_used,
+        max_tokens,
+        pinned_fit,
+        token_counter: counter.name().to_owned(),
+        chosen,
+        dropped: std::mem::take(dropped),
+    }
+}
