@@ -39,7 +39,7 @@ pub use context::{ContextOptions, ContextWindow, Weights};
 pub use db::{Durability, Options, Spine, DATA_FILE};
 pub use error::{Error, Result};
 pub use log::Event;
-pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope};
+pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
 pub use read::Filter;
 pub use repair::RepairReport;
 pub use schema::FORMAT_VERSION;

@@ -35,6 +35,10 @@ pub struct Filter {
     pub created_before: Option<Micros>,
     /// Include archived memories (default: live only).
     pub include_archived: bool,
+    /// Only this tier (see [`crate::memory::Tier`]); `Working` needs `current_session`.
+    pub tier: Option<crate::memory::Tier>,
+    /// The caller's current session, which defines the working tier.
+    pub current_session: Option<String>,
 }
 
 impl Filter {
@@ -115,12 +119,41 @@ impl Snapshot {
             Some(false) => bm -= bitmaps::load(&t, "pinned")?,
             None => {}
         }
+        if let Some(tier) = f.tier {
+            self.apply_tier(&mut bm, tier, f.current_session.as_deref())?;
+        }
         if f.created_after.is_some() || f.created_before.is_some() {
             let lo = f.created_after.unwrap_or(0);
             let hi = f.created_before.unwrap_or(u64::MAX);
             bm &= self.created_range(lo, hi)?;
         }
         Ok(bm)
+    }
+
+    fn apply_tier(
+        &self,
+        bm: &mut RoaringBitmap,
+        tier: crate::memory::Tier,
+        session: Option<&str>,
+    ) -> Result<()> {
+        use crate::memory::{Tier, SHORT_TERM};
+        let working = match session {
+            Some(s) => self.bitmap(&format!("s:{s}"))?,
+            None if tier == Tier::Working => {
+                return Err(Error::invalid(
+                    "tier",
+                    "the working tier needs the current session",
+                ))
+            }
+            None => RoaringBitmap::new(),
+        };
+        let cutoff = self.spine.now().saturating_sub(SHORT_TERM);
+        match tier {
+            Tier::Working => *bm &= working,
+            Tier::ShortTerm => *bm &= self.created_range(cutoff, u64::MAX)? - working,
+            Tier::LongTerm => *bm &= self.created_range(0, cutoff)? - working,
+        }
+        Ok(())
     }
 
     /// Ids created in `[lo, hi)`.

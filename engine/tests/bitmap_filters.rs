@@ -99,3 +99,46 @@ fn filters_match_brute_force() {
     }
     assert!(db.verify().unwrap().is_ok());
 }
+
+#[test]
+fn tiers_split_working_short_and_long_term() {
+    use memspine::Tier;
+    let dir = common::temp();
+    let (db, clock) = common::open_with_clock(&common::db_path(&dir));
+    let day = 24 * 3_600_000_000u64;
+    let old = db
+        .store(
+            NewMemory::new("old")
+                .session("s0")
+                .created_at(common::T0 - 30 * day),
+        )
+        .unwrap();
+    let recent = db
+        .store(
+            NewMemory::new("recent")
+                .session("s1")
+                .created_at(common::T0 - 2 * day),
+        )
+        .unwrap();
+    let now = db.store(NewMemory::new("now").session("s2")).unwrap();
+    clock.set(common::T0);
+    let ids = |tier: Tier| {
+        db.filter_ids(&Filter {
+            tier: Some(tier),
+            current_session: Some("s2".into()),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    assert_eq!(ids(Tier::Working), vec![now]);
+    assert_eq!(ids(Tier::ShortTerm), vec![recent]);
+    assert_eq!(ids(Tier::LongTerm), vec![old]);
+    let m = db.get(old).unwrap();
+    assert_eq!(m.tier(db.now(), Some("s2")), Tier::LongTerm);
+    assert!(db
+        .filter_ids(&Filter {
+            tier: Some(Tier::Working),
+            ..Default::default()
+        })
+        .is_err());
+}

@@ -39,6 +39,50 @@ pub struct Scope {
     pub agent: Option<String>,
 }
 
+/// Memory tiers, as in the article's hierarchical memory: what the agent is working with now,
+/// what happened recently, and what it has known for long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Memories of the current session.
+    Working,
+    /// Other memories created within the short-term window (default 7 days).
+    ShortTerm,
+    /// Everything older.
+    LongTerm,
+}
+
+impl std::str::FromStr for Tier {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "working" => Ok(Tier::Working),
+            "short_term" | "short-term" | "short" => Ok(Tier::ShortTerm),
+            "long_term" | "long-term" | "long" => Ok(Tier::LongTerm),
+            other => Err(Error::invalid(
+                "tier",
+                format!("{other:?} is not working, short_term or long_term"),
+            )),
+        }
+    }
+}
+
+/// Default short-term window: 7 days, the article's full-retention tier.
+pub const SHORT_TERM: Micros = 7 * crate::clock::DAY;
+
+impl Memory {
+    /// This memory's tier at `now`, given the caller's current session.
+    pub fn tier(&self, now: Micros, current_session: Option<&str>) -> Tier {
+        if current_session.is_some() && self.scope.session.as_deref() == current_session {
+            Tier::Working
+        } else if now.saturating_sub(self.created_at) < SHORT_TERM {
+            Tier::ShortTerm
+        } else {
+            Tier::LongTerm
+        }
+    }
+}
+
 /// The default kind of a stored memory.
 pub const DEFAULT_KIND: &str = "interaction";
 

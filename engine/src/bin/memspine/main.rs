@@ -184,6 +184,12 @@ enum Cmd {
         /// Created before (RFC 3339).
         #[arg(long)]
         before: Option<String>,
+        /// working, short_term or long_term.
+        #[arg(long)]
+        tier: Option<String>,
+        /// The current session (defines the working tier).
+        #[arg(long)]
+        current_session: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
@@ -377,6 +383,8 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             pinned,
             after,
             before,
+            tier,
+            current_session,
             limit,
         } => {
             let f = Filter {
@@ -388,6 +396,8 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 pinned: pinned.then_some(true),
                 created_after: after.map(|t| parse_time(&t)).transpose()?,
                 created_before: before.map(|t| parse_time(&t)).transpose()?,
+                tier: tier.map(|t| t.parse()).transpose()?,
+                current_session: current_session.clone(),
                 include_archived: false,
             };
             let s = open(db)?;
