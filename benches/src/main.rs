@@ -9,6 +9,7 @@
 
 mod load;
 mod ops;
+mod recall;
 mod report;
 mod rng;
 mod runner;
@@ -101,6 +102,9 @@ struct Args {
     #[arg(long)]
     list_ops: bool,
 }
+
+/// Query vectors of the recall measurement.
+const RECALL_QUERIES: usize = 200;
 
 /// A resolved run configuration.
 #[derive(Debug, Clone)]
@@ -197,6 +201,13 @@ fn run(cfg: &Config) -> Result<Report> {
     // A "compacting" phase (the same operations with the background compactor running) joins
     // here once the engine has a compactor.
     let results = runner::run_all(&cx, &ops, &spec);
+    let recall = if cfg.shape.dim > 0 {
+        let r = recall::measure(&cx, RECALL_QUERIES, cfg.shape.seed)?;
+        eprintln!("recall@10: global {:.4}, scoped {:.4}", r.global, r.scoped);
+        Some(r)
+    } else {
+        None
+    };
     drop(db);
     if !cfg.keep {
         std::fs::remove_dir_all(&cfg.db)
@@ -215,7 +226,8 @@ fn run(cfg: &Config) -> Result<Report> {
             seed: cfg.shape.seed,
             duration_per_op_secs: cfg.duration.as_secs_f64(),
         },
-        summary: report::summary(&load, &results),
+        summary: report::summary(&load, &results, recall.as_ref()),
+        recall,
         load,
         ops: results,
         missing: ops::PENDING.iter().map(|s| (*s).to_owned()).collect(),
@@ -263,6 +275,8 @@ mod tests {
         let report = run(&cfg)?;
         assert_eq!(report.load.memories, 2000);
         assert!(report.load.storage_efficiency > 0.0);
+        let recall = report.recall.as_ref().map_or(0.0, |r| r.global);
+        assert!(recall > 0.5 && recall <= 1.0, "recall {recall}");
         assert!(!report.ops.is_empty());
         for op in &report.ops {
             assert_eq!(op.errors, 0, "{}: {:?}", op.name, op.first_error);

@@ -117,7 +117,6 @@ impl Workload {
 
     /// A query vector: a fresh draw from a random cluster (never a stored vector), with its
     /// cluster id. `None` without vectors.
-    #[allow(dead_code)] // search operations
     pub fn query_vector(&self, rng: &mut Rng) -> Option<(usize, Vec<f32>)> {
         if self.shape.dim == 0 {
             return None;
@@ -127,7 +126,6 @@ impl Workload {
     }
 
     /// Query text for a topic: two of its keywords and one popular word.
-    #[allow(dead_code)] // hybrid search and DSL operations
     pub fn query_text(&self, topic: usize, rng: &mut Rng) -> String {
         let w = self.topic_words(topic);
         format!(
