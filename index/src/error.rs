@@ -52,6 +52,30 @@ pub enum Error {
     /// until the arena is opened again.
     #[error("the arena refused the write: an earlier sync failed (reopen the database)")]
     Poisoned,
+    /// redb failed (storage, table or transaction error) while reading or writing the lexical
+    /// index's tables.
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+    /// A lexical-index record failed its checksum or does not decode; `verify` names it.
+    #[error("corrupt lexical index record: {detail}")]
+    LexicalCorrupt {
+        /// Which record and what is wrong.
+        detail: String,
+    },
+    /// `index_document` for a document that is already indexed (remove it first).
+    #[error("document {doc} is already in the lexical index")]
+    AlreadyIndexed {
+        /// The document (memory id).
+        doc: u32,
+    },
+    /// `remove_document` was given a text other than the one indexed for the document.
+    #[error("document {doc} was indexed with another text: {detail}")]
+    TextMismatch {
+        /// The document (memory id).
+        doc: u32,
+        /// What did not match.
+        detail: String,
+    },
 }
 
 /// Why an arena needs a rebuild. Every reason means "derived data is not usable"; the log in

@@ -4,6 +4,7 @@
 pub mod arena;
 pub mod error;
 pub mod kernels;
+pub mod lexical;
 pub mod vector;
 
 pub use arena::{Arena, Snapshot};

@@ -1,0 +1,374 @@
+//! BM25 top-k with MaxScore early termination, and the all-terms bitmap.
+//!
+//! Score of a document d for a query with distinct terms T (a repeated query term counts once):
+//! `Σ_{t ∈ T ∩ d} idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))`, with
+//! `idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))` (Lucene's, never negative), N the indexed documents,
+//! df the documents holding t, dl the document's length in tokens and avgdl = total length / N.
+//! N, df and avgdl are global: a filter restricts which documents are returned, not the statistics.
+//!
+//! MaxScore (Turtle & Flood, 1995): each term has an upper bound of its contribution (from its
+//! largest tf and smallest document length). Terms sorted by bound; the longest prefix whose bounds
+//! sum to ≤ the current k-th score θ is "non-essential": a document holding only those terms
+//! cannot enter the top k, so only the essential terms' postings are walked, and non-essential
+//! terms are looked up (with block skipping) only for candidates whose bound still beats θ.
+//! The result is exact (rank-safe): ties are broken by the smaller doc, and documents are visited
+//! in increasing doc order, so a later document with a tied score never displaces an earlier one.
+
+use super::cursor::{Cursor, PostingsTable, EXHAUSTED};
+use super::format::TermEntry;
+use super::tables::{open_read, read_stats, read_term, POSTINGS, STATS, TERMS};
+use super::tokenize::tokenize;
+use crate::error::Result;
+use redb::ReadTransaction;
+use roaring::RoaringBitmap;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// BM25 term-frequency saturation.
+pub const K1: f64 = 1.2;
+/// BM25 length normalisation.
+pub const B: f64 = 0.75;
+/// Bounds are inflated by this factor so float rounding can never make a bound smaller than a
+/// score it bounds (which would prune a true top-k document).
+const BOUND_SLACK: f64 = 1.0 + 1e-9;
+
+/// The BM25 parameters of one snapshot.
+#[derive(Debug, Clone, Copy)]
+struct Bm25 {
+    n: f64,
+    avgdl: f64,
+}
+
+impl Bm25 {
+    fn idf(&self, df: u32) -> f64 {
+        let df = f64::from(df);
+        (1.0 + (self.n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    fn tf_part(&self, tf: u32, dl: u32) -> f64 {
+        let tf = f64::from(tf);
+        tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * f64::from(dl) / self.avgdl))
+    }
+}
+
+/// One query term being walked.
+struct Term<'t> {
+    cursor: Cursor<'t>,
+    idf: f64,
+    /// Upper bound of this term's contribution to any document.
+    bound: f64,
+    /// Position of the term in the query (scores are summed in this order: deterministic).
+    order: usize,
+}
+
+/// The top `k` documents for `query` by BM25, best first (ties: smaller doc first), restricted to
+/// `filter` when given. Exact: equals scoring every document and sorting. Terms of the query that
+/// are in no document contribute nothing; a query without index terms returns nothing.
+pub fn search(
+    rtxn: &ReadTransaction,
+    query: &str,
+    k: usize,
+    filter: Option<&RoaringBitmap>,
+) -> Result<Vec<(u32, f32)>> {
+    if k == 0 || filter.is_some_and(|f| f.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let (Some(terms_t), Some(postings), Some(stats_t)) = (
+        open_read(rtxn, TERMS)?,
+        open_read(rtxn, POSTINGS)?,
+        open_read(rtxn, STATS)?,
+    ) else {
+        return Ok(Vec::new());
+    };
+    let stats = read_stats(&stats_t)?;
+    if stats.doc_count == 0 || stats.total_len == 0 {
+        return Ok(Vec::new());
+    }
+    let bm = Bm25 {
+        n: stats.doc_count as f64,
+        avgdl: stats.total_len as f64 / stats.doc_count as f64,
+    };
+    let mut entries = Vec::new();
+    for term in distinct(tokenize(query)) {
+        if let Some(e) = read_term(&terms_t, &term)? {
+            entries.push(e);
+        }
+    }
+    let terms = open_terms(&postings, &bm, &entries)?;
+    let top = MaxScore::new(terms, bm, k, filter).run()?;
+    Ok(top)
+}
+
+fn distinct(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|t| seen.insert(t.clone()));
+    v
+}
+
+/// Cursors sorted by ascending bound.
+fn open_terms<'t>(
+    table: &'t PostingsTable,
+    bm: &Bm25,
+    entries: &[TermEntry],
+) -> Result<Vec<Term<'t>>> {
+    let mut terms = Vec::with_capacity(entries.len());
+    for (order, e) in entries.iter().enumerate() {
+        let idf = bm.idf(e.df);
+        let bound = idf * bm.tf_part(e.max_tf.max(1), e.min_dl) * BOUND_SLACK;
+        let cursor = Cursor::new(table, e.id)?;
+        terms.push(Term {
+            cursor,
+            idf,
+            bound,
+            order,
+        });
+    }
+    terms.sort_by(|a, b| a.bound.total_cmp(&b.bound));
+    Ok(terms)
+}
+
+/// A heap entry ordered so that the heap's top is the *worst* hit kept.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    score: f64,
+    doc: u32,
+}
+
+impl Ord for Hit {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Worse = lower score, then larger doc. "Greater" means worse.
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.doc.cmp(&other.doc))
+    }
+}
+impl PartialOrd for Hit {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Hit {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Hit {}
+
+struct MaxScore<'t, 'f> {
+    terms: Vec<Term<'t>>,
+    /// prefix[i] = Σ bound of terms[0..=i].
+    prefix: Vec<f64>,
+    bm: Bm25,
+    k: usize,
+    filter: Option<&'f RoaringBitmap>,
+    heap: BinaryHeap<Hit>,
+    /// Terms [0, first_essential) are non-essential.
+    first_essential: usize,
+    /// Contribution per query position for the current candidate.
+    contrib: Vec<f64>,
+}
+
+impl<'t, 'f> MaxScore<'t, 'f> {
+    fn new(terms: Vec<Term<'t>>, bm: Bm25, k: usize, filter: Option<&'f RoaringBitmap>) -> Self {
+        let prefix = terms
+            .iter()
+            .scan(0.0, |s, t| {
+                *s += t.bound;
+                Some(*s)
+            })
+            .collect();
+        let n = terms.len();
+        MaxScore {
+            terms,
+            prefix,
+            bm,
+            k,
+            filter,
+            heap: BinaryHeap::new(),
+            first_essential: 0,
+            contrib: vec![0.0; n],
+        }
+    }
+
+    /// The k-th best score so far, or −∞ while fewer than k hits are kept.
+    fn theta(&self) -> f64 {
+        match self.heap.peek() {
+            Some(h) if self.heap.len() >= self.k => h.score,
+            _ => f64::NEG_INFINITY,
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<(u32, f32)>> {
+        while let Some(doc) = self.next_candidate()? {
+            if let Some(score) = self.score(doc)? {
+                self.offer(doc, score);
+            }
+        }
+        let mut hits = self.heap.into_sorted_vec();
+        hits.truncate(self.k);
+        Ok(hits.into_iter().map(|h| (h.doc, h.score as f32)).collect())
+    }
+
+    /// Smallest current doc among essential terms that passes the filter.
+    fn next_candidate(&mut self) -> Result<Option<u32>> {
+        loop {
+            let ess = self.terms.get(self.first_essential..).unwrap_or_default();
+            let min = ess
+                .iter()
+                .map(|t| t.cursor.doc())
+                .min()
+                .unwrap_or(EXHAUSTED);
+            let Ok(doc) = u32::try_from(min) else {
+                return Ok(None);
+            };
+            let Some(filter) = self.filter else {
+                return Ok(Some(doc));
+            };
+            if filter.contains(doc) {
+                return Ok(Some(doc));
+            }
+            let Some(next) = next_in_filter(filter, doc) else {
+                return Ok(None);
+            };
+            for t in self
+                .terms
+                .get_mut(self.first_essential..)
+                .unwrap_or_default()
+            {
+                t.cursor.advance_to(next)?;
+            }
+        }
+    }
+
+    /// Full score of `doc`, or `None` once its bound cannot beat θ. Advances the essential
+    /// cursors past `doc`.
+    fn score(&mut self, doc: u32) -> Result<Option<f64>> {
+        self.contrib.iter_mut().for_each(|c| *c = 0.0);
+        let mut partial = 0.0;
+        for t in self
+            .terms
+            .get_mut(self.first_essential..)
+            .unwrap_or_default()
+        {
+            if t.cursor.doc() == u64::from(doc) {
+                let (tf, dl) = t.cursor.posting();
+                let s = t.idf * self.bm.tf_part(tf, dl);
+                partial += s;
+                if let Some(c) = self.contrib.get_mut(t.order) {
+                    *c = s;
+                }
+                t.cursor.next()?;
+            }
+        }
+        let theta = self.theta();
+        for i in (0..self.first_essential).rev() {
+            let rest = self.prefix.get(i).copied().unwrap_or(0.0);
+            if partial + rest <= theta {
+                return Ok(None);
+            }
+            let Some(t) = self.terms.get_mut(i) else {
+                break;
+            };
+            t.cursor.advance_to(doc)?;
+            if t.cursor.doc() == u64::from(doc) {
+                let (tf, dl) = t.cursor.posting();
+                let s = t.idf * self.bm.tf_part(tf, dl);
+                partial += s;
+                if let Some(c) = self.contrib.get_mut(t.order) {
+                    *c = s;
+                }
+            }
+        }
+        // Sum in query order so the score does not depend on which terms were essential.
+        Ok(Some(self.contrib.iter().sum()))
+    }
+
+    fn offer(&mut self, doc: u32, score: f64) {
+        if self.heap.len() < self.k {
+            self.heap.push(Hit { score, doc });
+        } else if score > self.theta() {
+            self.heap.pop();
+            self.heap.push(Hit { score, doc });
+        } else {
+            return;
+        }
+        let theta = self.theta();
+        while self.first_essential < self.terms.len()
+            && self
+                .prefix
+                .get(self.first_essential)
+                .is_some_and(|&p| p <= theta)
+        {
+            self.first_essential += 1;
+        }
+    }
+}
+
+/// The smallest member of `filter` greater than `doc`.
+fn next_in_filter(filter: &RoaringBitmap, doc: u32) -> Option<u32> {
+    let from = doc.checked_add(1)?;
+    let mut it = filter.iter();
+    it.advance_to(from);
+    it.next()
+}
+
+/// Documents holding every term of `text` (after tokenizing), for the query language's
+/// `text:"..."`. A text without index terms gives the empty set. The exact phrase (order and
+/// adjacency) is left to the caller, who has the contents.
+pub fn phrase_or_terms_bitmap(rtxn: &ReadTransaction, text: &str) -> Result<RoaringBitmap> {
+    let (Some(terms_t), Some(postings)) = (open_read(rtxn, TERMS)?, open_read(rtxn, POSTINGS)?)
+    else {
+        return Ok(RoaringBitmap::new());
+    };
+    let mut entries = Vec::new();
+    for term in distinct(tokenize(text)) {
+        match read_term(&terms_t, &term)? {
+            Some(e) => entries.push(e),
+            None => return Ok(RoaringBitmap::new()),
+        }
+    }
+    entries.sort_by_key(|e| e.df);
+    let Some((rarest, rest)) = entries.split_first() else {
+        return Ok(RoaringBitmap::new());
+    };
+    let mut acc = term_bitmap(&postings, rarest.id)?;
+    for e in rest {
+        acc = intersect_with_term(&postings, e.id, &acc)?;
+        if acc.is_empty() {
+            break;
+        }
+    }
+    Ok(acc)
+}
+
+fn term_bitmap(table: &PostingsTable, term_id: u32) -> Result<RoaringBitmap> {
+    let mut c = Cursor::new(table, term_id)?;
+    let mut docs = Vec::new();
+    while let Ok(d) = u32::try_from(c.doc()) {
+        docs.push(d);
+        c.next()?;
+    }
+    RoaringBitmap::from_sorted_iter(docs)
+        .map_err(|e| super::format::corrupt(format!("term {term_id}: {e}")))
+}
+
+/// `acc ∩ postings(term)`, walking the (smaller) `acc` and skipping blocks of the term.
+fn intersect_with_term(
+    table: &PostingsTable,
+    term_id: u32,
+    acc: &RoaringBitmap,
+) -> Result<RoaringBitmap> {
+    let mut c = Cursor::new(table, term_id)?;
+    let mut out = RoaringBitmap::new();
+    for d in acc {
+        c.advance_to(d)?;
+        if c.doc() == EXHAUSTED {
+            break;
+        }
+        if c.doc() == u64::from(d) {
+            out.insert(d);
+        }
+    }
+    Ok(out)
+}
