@@ -104,7 +104,8 @@ impl Spine {
         }
         let hits = match opts.mode {
             SearchMode::Semantic => self.semantic(query, opts)?,
-            SearchMode::Lexical | SearchMode::Hybrid => self.semantic(query, opts)?,
+            SearchMode::Lexical => self.lexical(query, opts)?,
+            SearchMode::Hybrid => self.hybrid(query, opts)?,
         };
         if opts.track_access {
             let ids: Vec<MemoryId> = hits.iter().map(|h| h.id).collect();
@@ -156,6 +157,121 @@ impl Spine {
                     lexical: None,
                     memory,
                 });
+            }
+        }
+        Ok(out)
+    }
+
+    /// BM25 over the filtered set.
+    fn lexical(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
+        let snap = self.snapshot()?;
+        let ids = snap.filter(&opts.filter)?;
+        let hits = memspine_index::lexical::search(&snap.txn, query, opts.limit, Some(&ids))
+            .map_err(|e| Error::Index(e.to_string()))?;
+        let mut out = Vec::with_capacity(hits.len());
+        for (id, score) in hits {
+            if let Some(memory) = snap.memory(u64::from(id))? {
+                out.push(SearchHit {
+                    id: MemoryId(u64::from(id)),
+                    score,
+                    semantic: None,
+                    lexical: Some(score),
+                    memory,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Weighted score fusion: `w·cosine + (1−w)·bm25/max_bm25` over the union of the semantic and
+    /// lexical top lists (each `max(4·limit, 40)` long). Lexical-only candidates get their exact
+    /// cosine from the arena; semantic-only ones a lexical score of 0. Without vectors (or without
+    /// a query vector and embedder) hybrid is lexical.
+    fn hybrid(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
+        let pool = (opts.limit * 4).max(40).min(MAX_LIMIT);
+        let wide = SearchOptions {
+            limit: pool,
+            ..opts.clone()
+        };
+        let lexical = if query.trim().is_empty() {
+            Vec::new()
+        } else {
+            self.lexical(query, &wide)?
+        };
+        let (semantic, q) = match (&self.inner.vectors, self.query_vector(query, opts)) {
+            (Some(_), Ok(q)) => (
+                self.semantic(
+                    query,
+                    &SearchOptions {
+                        vector: Some(q.clone()),
+                        ..wide
+                    },
+                )?,
+                q,
+            ),
+            _ => {
+                let mut l = lexical;
+                l.truncate(opts.limit);
+                return Ok(l);
+            }
+        };
+        let max_lex = lexical
+            .iter()
+            .filter_map(|h| h.lexical)
+            .fold(0f32, f32::max);
+        let mut by_id: std::collections::HashMap<MemoryId, SearchHit> =
+            std::collections::HashMap::new();
+        for h in semantic {
+            by_id.insert(h.id, h);
+        }
+        for h in lexical {
+            by_id
+                .entry(h.id)
+                .and_modify(|e| e.lexical = h.lexical)
+                .or_insert(h);
+        }
+        let cos = self.cosines(
+            &q,
+            by_id
+                .values()
+                .filter(|h| h.semantic.is_none())
+                .map(|h| h.id),
+        )?;
+        let w = opts.semantic_weight.clamp(0.0, 1.0);
+        let mut hits: Vec<SearchHit> = by_id
+            .into_values()
+            .map(|mut h| {
+                if h.semantic.is_none() {
+                    h.semantic = cos.get(&h.id).copied();
+                }
+                let lex = match (h.lexical, max_lex > 0.0) {
+                    (Some(l), true) => l / max_lex,
+                    _ => 0.0,
+                };
+                h.score = w * h.semantic.unwrap_or(0.0) + (1.0 - w) * lex;
+                h
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        hits.truncate(opts.limit);
+        Ok(hits)
+    }
+
+    /// Exact cosines of the query with some memories' vectors.
+    fn cosines(
+        &self,
+        q: &[f32],
+        ids: impl Iterator<Item = MemoryId>,
+    ) -> Result<std::collections::HashMap<MemoryId, f32>> {
+        let mut out = std::collections::HashMap::new();
+        let Some(vs) = &self.inner.vectors else {
+            return Ok(out);
+        };
+        let snap = vs.snapshot()?;
+        let o = vs.overrides()?;
+        for id in ids {
+            if let Some(v) = snap.vector(o.slot_of(id.0)) {
+                out.insert(id, memspine_index::kernels::dot(q, v));
             }
         }
         Ok(out)

@@ -70,6 +70,7 @@ impl Spine {
         check_time_indexes(&s, &records, &mut r)?;
         check_dedup(&s, &records, &mut r)?;
         self.check_arena(&s, &records, &mut r)?;
+        check_lexical(&s, &records, &mut r)?;
         check_log(&s, &records, &mut r)?;
         Ok(r)
     }
@@ -220,6 +221,30 @@ impl Spine {
         }
         Ok(())
     }
+}
+
+/// The BM25 index is consistent with itself and indexes exactly the stored memories.
+fn check_lexical(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    match memspine_index::lexical::verify(&s.txn) {
+        Ok(problems) => problems
+            .into_iter()
+            .for_each(|p| r.problem(format!("lexical: {p}"))),
+        Err(e) => r.problem(format!("lexical: {e}")),
+    }
+    match memspine_index::lexical::stats(&s.txn) {
+        Ok(st) if st.doc_count != records.len() as u64 => r.problem(format!(
+            "lexical index holds {} documents for {} memories",
+            st.doc_count,
+            records.len()
+        )),
+        Ok(_) => {}
+        Err(e) => r.problem(format!("lexical: {e}")),
+    }
+    Ok(())
 }
 
 fn check_dedup(

@@ -34,6 +34,13 @@ pub(crate) struct WriteCtx<'t> {
     /// The arena's writer side (databases with vectors); held for this transaction only.
     pub arena: Option<std::sync::MutexGuard<'t, memspine_index::arena::Arena>>,
     pub spine: &'t Spine,
+    pub txn: &'t WriteTransaction,
+    /// New memories' postings, written once per term at `finish`.
+    pub lexical: memspine_index::lexical::IndexBatch,
+}
+
+fn ix(e: memspine_index::Error) -> Error {
+    Error::Index(e.to_string())
 }
 
 impl<'t> WriteCtx<'t> {
@@ -58,12 +65,15 @@ impl<'t> WriteCtx<'t> {
             now,
             arena,
             spine,
+            txn,
+            lexical: Default::default(),
         })
     }
 
     /// Flushes the buffered log records and the accumulated bitmap changes.
     pub(crate) fn finish(mut self, c: &mut Counters) -> Result<()> {
         self.log.flush(c)?;
+        self.lexical.flush(self.txn).map_err(ix)?;
         let delta = std::mem::take(&mut self.delta);
         delta.apply(&mut self.bitmaps)
     }
@@ -86,6 +96,7 @@ impl<'t> WriteCtx<'t> {
         c.next_num = id + 1;
         m.stored_seq = c.next_seq.max(1);
         self.push_slot(id, vector.as_deref())?;
+        self.lexical.add(id as u32, &m.content).map_err(ix)?;
         self.put(id, &m, None)?;
         let scope = m.scope.clone();
         self.log.append(
@@ -171,6 +182,12 @@ impl<'t> WriteCtx<'t> {
             if o.content != m.content || o.scope != m.scope {
                 self.unindex_dedup(id, o)?;
             }
+            if o.content != m.content {
+                memspine_index::lexical::remove_document(self.txn, id as u32, &o.content)
+                    .map_err(ix)?;
+                memspine_index::lexical::index_document(self.txn, id as u32, &m.content)
+                    .map_err(ix)?;
+            }
             self.by_created.remove((o.created_at, id))?;
         }
         self.by_created.insert((m.created_at, id), ())?;
@@ -189,6 +206,7 @@ impl<'t> WriteCtx<'t> {
         self.by_created.remove((old.created_at, id))?;
         self.log.note_history(id, old.stored_seq)?;
         self.unindex_dedup(id, old)?;
+        memspine_index::lexical::remove_document(self.txn, id as u32, &old.content).map_err(ix)?;
         if self.vector_slot.remove(id)?.is_some() {
             if let Some(vs) = &self.spine.inner.vectors {
                 if let Ok(mut o) = vs.overrides.write() {

@@ -212,7 +212,7 @@ impl Spine {
     pub fn select_memories(&self, query: &str, opts: &ContextOptions) -> Result<Vec<Candidate>> {
         let now = self.now();
         let mut cands: HashMap<MemoryId, Candidate> = HashMap::new();
-        let mut add = |m: Memory, source: &'static str, sem: Option<f32>| {
+        let mut add = |m: Memory, source: &'static str, sem: Option<f32>, lex: Option<f32>| {
             let e = cands.entry(m.id).or_insert_with(|| Candidate {
                 memory: m,
                 score: 0.0,
@@ -224,21 +224,39 @@ impl Spine {
             if sem.is_some() {
                 e.signals.semantic = sem;
             }
+            if lex.is_some() {
+                e.signals.lexical = lex;
+            }
         };
         let pinned = Filter {
             pinned: Some(true),
             ..opts.filter.clone()
         };
         for m in self.get_many(&self.filter_ids(&pinned)?)? {
-            add(m, "pinned", None);
+            add(m, "pinned", None, None);
         }
         if let Some(hits) = self.semantic_candidates(query, opts)? {
             for h in hits {
-                add(h.memory, "semantic", h.semantic);
+                add(h.memory, "semantic", h.semantic, None);
+            }
+        }
+        if !query.trim().is_empty() {
+            let lo = SearchOptions {
+                limit: opts.semantic_candidates.clamp(1, crate::MAX_LIMIT),
+                filter: opts.filter.clone(),
+                mode: SearchMode::Lexical,
+                track_access: false,
+                ..Default::default()
+            };
+            let hits = self.search(query, &lo)?;
+            let max = hits.iter().map(|h| h.score).fold(0f32, f32::max);
+            for h in hits {
+                let norm = if max > 0.0 { h.score / max } else { 0.0 };
+                add(h.memory, "lexical", None, Some(norm));
             }
         }
         for m in self.recent_filtered(opts.recent_candidates, &opts.filter)? {
-            add(m, "recent", None);
+            add(m, "recent", None, None);
         }
         let mut out: Vec<Candidate> = cands.into_values().collect();
         for c in &mut out {
