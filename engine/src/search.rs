@@ -188,7 +188,7 @@ impl Spine {
     /// cosine from the arena; semantic-only ones a lexical score of 0. Without vectors (or without
     /// a query vector and embedder) hybrid is lexical.
     fn hybrid(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
-        let pool = (opts.limit * 4).max(40).min(MAX_LIMIT);
+        let pool = (opts.limit * 4).clamp(40, MAX_LIMIT);
         let wide = SearchOptions {
             limit: pool,
             ..opts.clone()
