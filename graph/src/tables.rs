@@ -1,0 +1,79 @@
+//! Table definitions and the small helpers every module uses to open them and allocate ids.
+//!
+//! Invariants (checked by `verify`):
+//! - `graph_out[(s, p, o, e)]` exists iff `graph_in[(o, p, s, e)]` exists (same validity) iff
+//!   `graph_edges[e] == (s, p, o)`; `s` and `o` exist in `graph_entities`, `p` in `graph_pred_names`.
+//! - `graph_names[n] == id` iff `n` is the normalised name or an alias of entity `id`.
+//! - `graph_mem_ent[(m, e)]` exists iff `graph_ent_mem[(e, m)]` exists, and `e` exists.
+
+use redb::{
+    ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, TableError,
+    WriteTransaction,
+};
+
+use crate::error::{GraphError, Result};
+
+/// Counters and format version: `next_entity`, `next_edge`, `next_predicate`, `format_version`.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("graph_meta");
+/// Entity id → entity record (see `codec`).
+pub const ENTITIES: TableDefinition<u64, &[u8]> = TableDefinition::new("graph_entities");
+/// Normalised name or alias → entity id.
+pub const NAMES: TableDefinition<&str, u64> = TableDefinition::new("graph_names");
+/// Normalised predicate → (predicate id, flags; bit 0 = single-valued).
+pub const PREDICATES: TableDefinition<&str, (u32, u8)> = TableDefinition::new("graph_predicates");
+/// Predicate id → normalised predicate.
+pub const PRED_NAMES: TableDefinition<u32, &str> = TableDefinition::new("graph_pred_names");
+/// Out-edges: (subject, predicate, object, edge id) → edge value (see `codec`).
+pub const OUT: TableDefinition<(u64, u32, u64, u64), &[u8]> = TableDefinition::new("graph_out");
+/// In-edges: (object, predicate, subject, edge id) → (valid_from, valid_to).
+pub const IN: TableDefinition<(u64, u32, u64, u64), (u64, u64)> = TableDefinition::new("graph_in");
+/// Edge id → (subject, predicate, object): finds an edge's adjacency keys.
+pub const EDGES: TableDefinition<u64, (u64, u32, u64)> = TableDefinition::new("graph_edges");
+/// (memory id, entity id) → ().
+pub const MEM_ENT: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph_mem_ent");
+/// (entity id, memory id) → ().
+pub const ENT_MEM: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph_ent_mem");
+
+/// Version of the table layout, stored as `graph_meta["format_version"]`.
+pub const GRAPH_FORMAT_VERSION: u64 = 1;
+
+/// Predicate flag: a subject has at most one current object for this predicate.
+pub const SINGLE_VALUED: u8 = 1;
+
+/// Opens a table for reading; `None` when the graph was never written (tables not created yet).
+pub(crate) fn read<K: redb::Key + 'static, V: redb::Value + 'static>(
+    rtxn: &ReadTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<Option<ReadOnlyTable<K, V>>> {
+    match rtxn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates every graph table and records the format version. Mutations do it implicitly; the
+/// engine may call it at database creation (reads of a never-written graph return empty answers
+/// either way).
+pub fn init(wtxn: &WriteTransaction) -> Result<()> {
+    crate::write::Tables::open(wtxn).map(drop)
+}
+
+/// Takes the next value of a persistent counter (first value 1).
+pub(crate) fn next_id(meta: &mut Table<&str, u64>, counter: &'static str) -> Result<u64> {
+    let id = meta.get(counter)?.map_or(1, |g| g.value());
+    let next = id
+        .checked_add(1)
+        .ok_or(GraphError::CounterExhausted(counter))?;
+    meta.insert(counter, next)?;
+    Ok(id)
+}
+
+/// The full key range of one entity's adjacency list, optionally of one predicate.
+pub(crate) fn adjacency_range(
+    entity: u64,
+    predicate: Option<u32>,
+) -> std::ops::RangeInclusive<(u64, u32, u64, u64)> {
+    let (lo, hi) = predicate.map_or((0, u32::MAX), |p| (p, p));
+    (entity, lo, 0, 0)..=(entity, hi, u64::MAX, u64::MAX)
+}

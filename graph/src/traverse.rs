@@ -1,0 +1,338 @@
+//! Traversal: neighbourhoods (entities with hop distance *and* every relation among them) and
+//! shortest paths, guarded by a depth maximum, a per-node fan-out cap and an entity cap.
+
+use std::collections::HashMap;
+
+use redb::ReadTransaction;
+use serde::{Deserialize, Serialize};
+
+use crate::entity::{get_entities, Entity};
+use crate::error::{GraphError, Result};
+use crate::read::{Adj, Direction, Reader, Relation, Scan};
+
+/// Largest traversal depth accepted (`DepthTooLarge` beyond). At average degree 16 a 6-hop
+/// neighbourhood already reaches ~10⁹ entity visits without caps.
+pub const MAX_DEPTH: u32 = 6;
+/// Default per-node fan-out cap: a node with more visible edges than this (a super-node) is
+/// expanded through its first `DEFAULT_MAX_FANOUT` edges only, and the result names it in `cut`.
+pub const DEFAULT_MAX_FANOUT: usize = 1_000;
+/// Default cap on the entities a neighbourhood returns.
+pub const DEFAULT_MAX_ENTITIES: usize = 100_000;
+/// Default cap on the number of shortest paths [`paths`] returns.
+pub const DEFAULT_MAX_PATHS: usize = 16;
+
+/// Options of [`neighborhood`] and [`paths`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TraversalOptions {
+    /// Which edges to follow (default both: relations connect entities either way).
+    pub direction: Direction,
+    /// Only these predicates (empty = all). Also filters the returned relations.
+    pub predicates: Vec<String>,
+    /// `None`: current facts; `Some(t)`: facts valid at `t` (µs).
+    pub as_of: Option<u64>,
+    /// Per-node fan-out cap (see [`DEFAULT_MAX_FANOUT`]).
+    pub max_fanout: usize,
+    /// Cap on returned entities (see [`DEFAULT_MAX_ENTITIES`]).
+    pub max_entities: usize,
+    /// Cap on returned paths (see [`DEFAULT_MAX_PATHS`]).
+    pub max_paths: usize,
+    /// Load entity records (names) into the result; `false` returns ids and distances only.
+    pub with_entities: bool,
+}
+
+impl Default for TraversalOptions {
+    fn default() -> Self {
+        TraversalOptions {
+            direction: Direction::Both,
+            predicates: Vec::new(),
+            as_of: None,
+            max_fanout: DEFAULT_MAX_FANOUT,
+            max_entities: DEFAULT_MAX_ENTITIES,
+            max_paths: DEFAULT_MAX_PATHS,
+            with_entities: true,
+        }
+    }
+}
+
+/// An entity of a neighbourhood and its hop distance from the root.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hop {
+    /// Entity id.
+    pub id: u64,
+    /// Hops from the root (0 for the root).
+    pub distance: u32,
+    /// The record, when `with_entities`.
+    pub entity: Option<Entity>,
+}
+
+/// Result of [`neighborhood`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighborhood {
+    /// The root entity.
+    pub root: u64,
+    /// Entities within the depth, sorted by (distance, id).
+    pub entities: Vec<Hop>,
+    /// Every visible relation whose subject and object are both in `entities`, by edge id.
+    pub relations: Vec<Relation>,
+    /// True when a cap cut the result (fan-out or entity cap).
+    pub truncated: bool,
+    /// Entities whose fan-out cap was hit, in id order.
+    pub cut: Vec<u64>,
+}
+
+fn check_depth(depth: u32) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(GraphError::DepthTooLarge {
+            depth,
+            max: MAX_DEPTH,
+        });
+    }
+    Ok(())
+}
+
+struct Setup {
+    reader: Reader,
+    predicates: Option<Vec<u32>>,
+}
+
+fn setup(rtxn: &ReadTransaction, roots: &[u64], opts: &TraversalOptions) -> Result<Setup> {
+    let reader = Reader::open(rtxn)?
+        .ok_or_else(|| GraphError::UnknownEntity(format!("#{}", roots.first().unwrap_or(&0))))?;
+    for &r in roots {
+        reader.require(r)?;
+    }
+    let predicates = match opts.predicates.is_empty() {
+        true => None,
+        false => Some(reader.predicate_ids(&opts.predicates)?),
+    };
+    Ok(Setup { reader, predicates })
+}
+
+fn scan<'a>(predicates: &'a Option<Vec<u32>>, opts: &TraversalOptions) -> Scan<'a> {
+    Scan {
+        direction: opts.direction,
+        predicates: predicates.as_deref(),
+        as_of: opts.as_of,
+        cap: opts.max_fanout.max(1),
+    }
+}
+
+/// Entities within `depth` hops of `root` with their distance, and every relation among them
+/// (subject, predicate, object and edge data) — including relations between entities at the
+/// same distance and between entities at the outer edge.
+pub fn neighborhood(
+    rtxn: &ReadTransaction,
+    root: u64,
+    depth: u32,
+    opts: &TraversalOptions,
+) -> Result<Neighborhood> {
+    check_depth(depth)?;
+    let mut s = setup(rtxn, &[root], opts)?;
+    let (dist, order, mut cut, mut truncated) = bfs(&s, root, depth, opts)?;
+    let mut relations = Vec::new();
+    let scan = scan(&s.predicates, opts);
+    for &n in &order {
+        if s.reader
+            .out_relations(n, &scan, |o| dist.contains_key(&o), &mut relations)?
+        {
+            cut.push(n);
+        }
+    }
+    relations.sort_unstable_by_key(|r| r.edge);
+    cut.sort_unstable();
+    cut.dedup();
+    truncated |= !cut.is_empty();
+    let entities = hops(rtxn, &order, &dist, opts.with_entities)?;
+    Ok(Neighborhood {
+        root,
+        entities,
+        relations,
+        truncated,
+        cut,
+    })
+}
+
+type Bfs = (HashMap<u64, u32>, Vec<u64>, Vec<u64>, bool);
+
+/// Breadth-first search to `depth`: distances, visit order, fan-out-cut nodes, entity cap hit.
+fn bfs(s: &Setup, root: u64, depth: u32, opts: &TraversalOptions) -> Result<Bfs> {
+    let scan = scan(&s.predicates, opts);
+    let mut dist = HashMap::from([(root, 0u32)]);
+    let (mut order, mut frontier, mut cut) = (vec![root], vec![root], Vec::new());
+    let max_entities = opts.max_entities.max(1);
+    for d in 1..=depth {
+        let mut next = Vec::new();
+        for &n in &frontier {
+            let (adj, was_cut) = s.reader.adjacent(n, &scan)?;
+            if was_cut {
+                cut.push(n);
+            }
+            for a in adj {
+                if dist.contains_key(&a.other) {
+                    continue;
+                }
+                if dist.len() >= max_entities {
+                    return Ok((dist, order, cut, true));
+                }
+                dist.insert(a.other, d);
+                order.push(a.other);
+                next.push(a.other);
+            }
+        }
+        frontier = next;
+    }
+    Ok((dist, order, cut, false))
+}
+
+fn hops(
+    rtxn: &ReadTransaction,
+    order: &[u64],
+    dist: &HashMap<u64, u32>,
+    with_entities: bool,
+) -> Result<Vec<Hop>> {
+    let mut ids: Vec<(u32, u64)> = order
+        .iter()
+        .map(|id| (dist.get(id).copied().unwrap_or(0), *id))
+        .collect();
+    ids.sort_unstable();
+    let mut records: HashMap<u64, Entity> = HashMap::new();
+    if with_entities {
+        let sorted: Vec<u64> = ids.iter().map(|&(_, id)| id).collect();
+        records = get_entities(rtxn, &sorted)?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+    }
+    Ok(ids
+        .into_iter()
+        .map(|(distance, id)| Hop {
+            id,
+            distance,
+            entity: records.remove(&id),
+        })
+        .collect())
+}
+
+/// One path: `entities[i]` and `entities[i + 1]` are joined by `relations[i]` (in either
+/// direction; the relation says which end is the subject).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Path {
+    /// Entities from `a` to `b`.
+    pub entities: Vec<u64>,
+    /// The relations between consecutive entities.
+    pub relations: Vec<Relation>,
+}
+
+/// Result of [`paths`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paths {
+    /// Shortest paths from `a` to `b` (all of the same length), at most `max_paths`.
+    pub paths: Vec<Path>,
+    /// True when a cap cut the search or more shortest paths exist than were returned.
+    pub truncated: bool,
+}
+
+/// Shortest paths from `a` to `b` of at most `max_depth` hops (empty when none).
+pub fn paths(
+    rtxn: &ReadTransaction,
+    a: u64,
+    b: u64,
+    max_depth: u32,
+    opts: &TraversalOptions,
+) -> Result<Paths> {
+    check_depth(max_depth)?;
+    let mut s = setup(rtxn, &[a, b], opts)?;
+    if a == b {
+        return Ok(Paths {
+            paths: vec![Path {
+                entities: vec![a],
+                relations: vec![],
+            }],
+            truncated: false,
+        });
+    }
+    let (parents, truncated) = layered_parents(&s, a, b, max_depth, opts)?;
+    let mut out = Vec::new();
+    let mut more = false;
+    let mut stack: Vec<(u64, Vec<Adj>)> = vec![(b, Vec::new())];
+    while let Some((node, suffix)) = stack.pop() {
+        if node == a {
+            if out.len() == opts.max_paths.max(1) {
+                more = true;
+                break;
+            }
+            out.push(build_path(&mut s.reader, a, &suffix)?);
+            continue;
+        }
+        for p in parents.get(&node).into_iter().flatten().rev() {
+            let mut next = suffix.clone();
+            next.push(*p);
+            stack.push((p.other, next));
+        }
+    }
+    Ok(Paths {
+        paths: out,
+        truncated: truncated || more,
+    })
+}
+
+/// Parents of every node reached, layer by layer, until `b`'s layer. `Adj.other` is the
+/// parent. Returns whether a fan-out cap cut the search.
+fn layered_parents(
+    s: &Setup,
+    a: u64,
+    b: u64,
+    max_depth: u32,
+    opts: &TraversalOptions,
+) -> Result<(HashMap<u64, Vec<Adj>>, bool)> {
+    let scan = scan(&s.predicates, opts);
+    let mut level = HashMap::from([(a, 0u32)]);
+    let mut parents: HashMap<u64, Vec<Adj>> = HashMap::new();
+    let (mut frontier, mut truncated) = (vec![a], false);
+    for d in 1..=max_depth {
+        let mut next = Vec::new();
+        for &n in &frontier {
+            let (adj, cut) = s.reader.adjacent(n, &scan)?;
+            truncated |= cut;
+            for x in adj {
+                let lvl = *level.entry(x.other).or_insert_with(|| {
+                    next.push(x.other);
+                    d
+                });
+                if lvl == d {
+                    parents.entry(x.other).or_default().push(Adj {
+                        other: n,
+                        key: x.key,
+                    });
+                }
+            }
+        }
+        if level.contains_key(&b) || next.is_empty() || level.len() >= opts.max_entities {
+            truncated |= !level.contains_key(&b) && level.len() >= opts.max_entities;
+            break;
+        }
+        frontier = next;
+    }
+    if !level.contains_key(&b) {
+        parents.clear();
+    }
+    Ok((parents, truncated))
+}
+
+/// `suffix` holds the steps from `b` back towards `a`; reverse it into a path from `a`.
+fn build_path(r: &mut Reader, a: u64, suffix: &[Adj]) -> Result<Path> {
+    let mut entities = vec![a];
+    let mut relations = Vec::with_capacity(suffix.len());
+    for step in suffix.iter().rev() {
+        let rel = r.relation_at(step.key)?;
+        let (s, o) = (rel.subject, rel.object);
+        let last = entities.last().copied().unwrap_or(a);
+        entities.push(if s == last { o } else { s });
+        relations.push(rel);
+    }
+    Ok(Path {
+        entities,
+        relations,
+    })
+}

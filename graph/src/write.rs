@@ -1,0 +1,45 @@
+//! All graph tables opened once in a write transaction, so a batch opens them once.
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use crate::error::Result;
+use crate::tables::{
+    EDGES, ENTITIES, ENT_MEM, GRAPH_FORMAT_VERSION, IN, MEM_ENT, META, NAMES, OUT, PREDICATES,
+    PRED_NAMES,
+};
+
+/// The graph's tables inside one write transaction.
+pub(crate) struct Tables<'t> {
+    pub meta: Table<'t, &'static str, u64>,
+    pub entities: Table<'t, u64, &'static [u8]>,
+    pub names: Table<'t, &'static str, u64>,
+    pub predicates: Table<'t, &'static str, (u32, u8)>,
+    pub pred_names: Table<'t, u32, &'static str>,
+    pub out: Table<'t, (u64, u32, u64, u64), &'static [u8]>,
+    pub inn: Table<'t, (u64, u32, u64, u64), (u64, u64)>,
+    pub edges: Table<'t, u64, (u64, u32, u64)>,
+    pub mem_ent: Table<'t, (u64, u64), ()>,
+    pub ent_mem: Table<'t, (u64, u64), ()>,
+}
+
+impl<'t> Tables<'t> {
+    /// Opens (creating if needed) every graph table and stamps the format version.
+    pub fn open(wtxn: &'t WriteTransaction) -> Result<Self> {
+        let mut meta = wtxn.open_table(META)?;
+        if meta.get("format_version")?.is_none() {
+            meta.insert("format_version", GRAPH_FORMAT_VERSION)?;
+        }
+        Ok(Tables {
+            meta,
+            entities: wtxn.open_table(ENTITIES)?,
+            names: wtxn.open_table(NAMES)?,
+            predicates: wtxn.open_table(PREDICATES)?,
+            pred_names: wtxn.open_table(PRED_NAMES)?,
+            out: wtxn.open_table(OUT)?,
+            inn: wtxn.open_table(IN)?,
+            edges: wtxn.open_table(EDGES)?,
+            mem_ent: wtxn.open_table(MEM_ENT)?,
+            ent_mem: wtxn.open_table(ENT_MEM)?,
+        })
+    }
+}
