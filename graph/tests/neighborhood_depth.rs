@@ -30,7 +30,9 @@ fn graph() -> Db {
 }
 
 /// (name, distance) pairs and (s, p, o) names of the relations, both sorted.
-fn names(db: &Db, n: &Neighborhood) -> (Vec<(String, u32)>, Vec<(String, String, String)>) {
+type Named = (Vec<(String, u32)>, Vec<(String, String, String)>);
+
+fn names(db: &Db, n: &Neighborhood) -> Named {
     let name = |id: u64| {
         let e = memspine_graph::get_entity(&db.read(), id).unwrap().unwrap();
         e.name
