@@ -73,11 +73,46 @@ impl StoredMemory {
     }
 }
 
+thread_local! {
+    /// One zstd context per thread: creating one per record costs more than compressing it.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn compress(raw: &[u8]) -> Result<Vec<u8>> {
+    COMPRESSOR.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = Some(zstd::bulk::Compressor::new(3)?);
+        }
+        match c.as_mut() {
+            Some(z) => Ok(z.compress(raw)?),
+            None => Ok(zstd::bulk::compress(raw, 3)?),
+        }
+    })
+}
+
+fn decompress(z: &[u8], what: &dyn Fn() -> String) -> Result<Vec<u8>> {
+    DECOMPRESSOR.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_none() {
+            *d = Some(zstd::bulk::Decompressor::new()?);
+        }
+        let r = match d.as_mut() {
+            Some(x) => x.decompress(z, MAX_PAYLOAD),
+            None => zstd::bulk::decompress(z, MAX_PAYLOAD),
+        };
+        r.map_err(|e| Error::corrupt(what(), e.to_string()))
+    })
+}
+
 /// Encodes a record with its header and checksum.
 pub(crate) fn encode(m: &StoredMemory) -> Result<Vec<u8>> {
     let raw = postcard::to_allocvec(m)?;
     let (flags, payload) = if raw.len() >= COMPRESS_MIN {
-        let z = zstd::bulk::compress(&raw, 3)?;
+        let z = compress(&raw)?;
         if z.len() * 10 < raw.len() * 9 {
             (FLAG_ZSTD, z)
         } else {
@@ -123,8 +158,7 @@ pub fn decode(id: u64, bytes: &[u8]) -> Result<StoredMemory> {
         ));
     }
     let m = if flags & FLAG_ZSTD != 0 {
-        let raw = zstd::bulk::decompress(payload, MAX_PAYLOAD)
-            .map_err(|e| Error::corrupt(what(), e.to_string()))?;
+        let raw = decompress(payload, &what)?;
         postcard::from_bytes(&raw)
     } else {
         postcard::from_bytes(payload)
