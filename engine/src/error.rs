@@ -109,9 +109,9 @@ pub enum Error {
     /// An error from the vector index.
     #[error("vector index: {0}")]
     Index(String),
-    /// An error from the graph layer.
+    /// An error from the graph layer (unknown entity, empty name, bad confidence, depth…).
     #[error("graph: {0}")]
-    Graph(String),
+    Graph(#[from] memspine_graph::GraphError),
     /// An I/O error outside redb.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -102,5 +102,6 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<()> {
     txn.open_table(LOG_PAGE_IDX)?;
     txn.open_table(DEDUP)?;
     txn.open_table(VECTOR_SLOT)?;
+    memspine_graph::init(txn)?;
     Ok(())
 }

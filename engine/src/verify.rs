@@ -71,6 +71,7 @@ impl Spine {
         check_dedup(&s, &records, &mut r)?;
         self.check_arena(&s, &records, &mut r)?;
         check_lexical(&s, &records, &mut r)?;
+        check_graph(&s, &records, &mut r)?;
         check_log(&s, &records, &mut r)?;
         Ok(r)
     }
@@ -243,6 +244,31 @@ fn check_lexical(
         )),
         Ok(_) => {}
         Err(e) => r.problem(format!("lexical: {e}")),
+    }
+    Ok(())
+}
+
+/// Graph invariants (out-edges ⇔ in-edges, names ⇔ entities, links both ways) and links only to
+/// stored memories.
+fn check_graph(
+    s: &Snapshot,
+    records: &BTreeMap<u64, StoredMemory>,
+    r: &mut VerifyReport,
+) -> Result<()> {
+    match memspine_graph::verify(&s.txn) {
+        Ok(problems) => problems
+            .into_iter()
+            .for_each(|p| r.problem(format!("graph: {p:?}"))),
+        Err(e) => r.problem(format!("graph: {e}")),
+    }
+    let t = s.txn.open_table(memspine_graph::table_defs::MEM_ENT)?;
+    for e in t.iter()? {
+        let (memory, entity) = e?.0.value();
+        if !records.contains_key(&memory) {
+            r.problem(format!(
+                "graph link from missing memory {memory} to entity {entity}"
+            ));
+        }
     }
     Ok(())
 }

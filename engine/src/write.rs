@@ -207,6 +207,7 @@ impl<'t> WriteCtx<'t> {
         self.log.note_history(id, old.stored_seq)?;
         self.unindex_dedup(id, old)?;
         memspine_index::lexical::remove_document(self.txn, id as u32, &old.content).map_err(ix)?;
+        memspine_graph::unlink_memory(self.txn, id)?;
         if self.vector_slot.remove(id)?.is_some() {
             if let Some(vs) = &self.spine.inner.vectors {
                 if let Ok(mut o) = vs.overrides.write() {

@@ -1,0 +1,145 @@
+//! The knowledge graph through the database handle: every mutation is a [`GraphOp`] applied in
+//! one write transaction and logged (`graph.*` events carrying the op as JSON), so replaying the
+//! log rebuilds the graph exactly. Reads run on a snapshot like every other read.
+
+use memspine_graph::{
+    self as g, Direction, EntityRef, GraphOp, Neighborhood, NewTriple, OpOutcome, Paths, Relation,
+    TraversalOptions, TripleAdded,
+};
+
+use crate::db::Spine;
+use crate::error::{Error, Result};
+use crate::log::{EventBody, LogWriter};
+use crate::memory::{Memory, MemoryId, Scope};
+
+pub use memspine_graph::Entity;
+
+impl Spine {
+    /// Applies one graph operation durably and logs it.
+    pub fn graph_apply(&self, op: GraphOp) -> Result<OpOutcome> {
+        let payload = serde_json::to_string(&op).map_err(|e| Error::Storage(e.to_string()))?;
+        self.write(|txn, c, now| {
+            let out = op.apply(txn)?;
+            let mut log = LogWriter::open(txn)?;
+            let body = EventBody::Graph {
+                op: op.event_type().to_owned(),
+                payload,
+            };
+            log.append(c, now, Scope::default(), body)?;
+            log.flush(c)?;
+            Ok(out)
+        })
+    }
+
+    /// Adds a fact `(subject, predicate, object)` (the article's `add_memory`). Unknown names
+    /// create entities; a single-valued predicate closes the subject's current fact. A zero
+    /// `timestamp` means now.
+    pub fn add_triple(&self, mut t: NewTriple) -> Result<TripleAdded> {
+        if t.timestamp == 0 {
+            t.timestamp = self.now();
+        }
+        match self.graph_apply(GraphOp::AddTriple(t))? {
+            OpOutcome::Triple(added) => Ok(added),
+            other => Err(Error::Storage(format!("add_triple returned {other:?}"))),
+        }
+    }
+
+    /// Declares a predicate; single-valued ones (e.g. `lives_in`) supersede instead of accumulating.
+    pub fn declare_predicate(&self, name: &str, single_valued: bool) -> Result<()> {
+        self.graph_apply(GraphOp::DeclarePredicate {
+            name: name.to_owned(),
+            single_valued,
+        })
+        .map(drop)
+    }
+
+    /// Links a memory to entities (by name or alias; unknown names are an error).
+    pub fn link_memory(&self, id: MemoryId, entities: &[&str]) -> Result<()> {
+        self.get(id)?;
+        let s = self.snapshot()?;
+        let ids = entities
+            .iter()
+            .map(|n| g::resolve(&s.txn, &EntityRef::Name((*n).to_owned())))
+            .collect::<g::Result<Vec<u64>>>()?;
+        self.graph_apply(GraphOp::LinkMemory {
+            memory: id.0,
+            entities: ids,
+        })
+        .map(drop)
+    }
+
+    /// Looks an entity up by name or alias (case, whitespace and Unicode-normalised).
+    pub fn find_entity(&self, name: &str) -> Result<Option<Entity>> {
+        let s = self.snapshot()?;
+        match g::find_entity(&s.txn, name)? {
+            Some(id) => Ok(g::get_entity(&s.txn, id)?),
+            None => Ok(None),
+        }
+    }
+
+    fn entity_id(&self, txn: &redb::ReadTransaction, name: &str) -> Result<u64> {
+        Ok(g::resolve(txn, &EntityRef::Name(name.to_owned()))?)
+    }
+
+    /// Entities within `depth` hops of `entity` and every relation among them.
+    pub fn neighborhood(
+        &self,
+        entity: &str,
+        depth: u32,
+        opts: &TraversalOptions,
+    ) -> Result<Neighborhood> {
+        let s = self.snapshot()?;
+        let root = self.entity_id(&s.txn, entity)?;
+        Ok(g::neighborhood(&s.txn, root, depth, opts)?)
+    }
+
+    /// Shortest paths from `a` to `b` of at most `max_depth` hops.
+    pub fn paths(
+        &self,
+        a: &str,
+        b: &str,
+        max_depth: u32,
+        opts: &TraversalOptions,
+    ) -> Result<Paths> {
+        let s = self.snapshot()?;
+        let (a, b) = (self.entity_id(&s.txn, a)?, self.entity_id(&s.txn, b)?);
+        Ok(g::paths(&s.txn, a, b, max_depth, opts)?)
+    }
+
+    /// An entity's current edges, optionally of one predicate and direction.
+    pub fn edges(
+        &self,
+        entity: &str,
+        predicate: Option<&str>,
+        direction: Direction,
+    ) -> Result<Vec<Relation>> {
+        let s = self.snapshot()?;
+        let id = self.entity_id(&s.txn, entity)?;
+        Ok(g::edges(&s.txn, id, predicate, direction, None)?)
+    }
+
+    /// Memories linked to an entity ("memories about Alice"), newest id first.
+    pub fn memories_about(&self, entity: &str, limit: usize) -> Result<Vec<Memory>> {
+        let s = self.snapshot()?;
+        let id = self.entity_id(&s.txn, entity)?;
+        let mut out = Vec::new();
+        for m in g::memories_about(&s.txn, id, limit)? {
+            if let Some(mem) = s.memory(m)? {
+                out.push(mem);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names of entities, by id, for display.
+    pub fn entity_names(&self, ids: &[u64]) -> Result<Vec<(u64, String)>> {
+        let s = self.snapshot()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(e) = g::get_entity(&s.txn, id)? {
+                out.push((id, e.name));
+            }
+        }
+        Ok(out)
+    }
+}
