@@ -42,7 +42,9 @@ pub use error::{Error, Result};
 pub use graph::Entity;
 pub use log::Event;
 pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
-pub use memspine_graph::{Direction, GraphOp, NewTriple, TraversalOptions};
+pub use memspine_graph::{
+    Direction, GraphOp, Neighborhood, NewTriple, Paths, Relation, TraversalOptions,
+};
 pub use read::Filter;
 pub use repair::RepairReport;
 pub use schema::FORMAT_VERSION;

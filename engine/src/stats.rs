@@ -64,24 +64,15 @@ impl Spine {
     }
 }
 
-/// Bytes used by the files of a directory: allocated blocks on Unix (sparse files count what they use).
+/// Bytes of the files of a directory, by their length. (Allocated blocks would undercount files
+/// written moments ago — delayed allocation — so the logical length is the honest, conservative
+/// figure; sparse holes of empty arena slots are counted as if written.)
 pub fn dir_bytes(dir: &std::path::Path) -> u64 {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return 0;
     };
     rd.filter_map(|e| e.ok()?.metadata().ok())
         .filter(|m| m.is_file())
-        .map(|m| file_bytes(&m))
+        .map(|m| m.len())
         .sum()
-}
-
-#[cfg(unix)]
-fn file_bytes(m: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    (m.blocks() * 512).min(m.len().max(m.blocks() * 512))
-}
-
-#[cfg(not(unix))]
-fn file_bytes(m: &std::fs::Metadata) -> u64 {
-    m.len()
 }

@@ -10,6 +10,34 @@ use crate::output::{memory_line, Out};
 
 /// The sample: a customer-support history of a few users over several weeks.
 const SAMPLE: &str = include_str!("../../../data/support_demo.jsonl");
+/// Facts about the same world, some superseded (e.g. Alice moved from Berlin to Munich).
+const GRAPH: &str = include_str!("../../../data/support_demo_graph.jsonl");
+
+fn load_graph(db: &Spine) -> Result<usize> {
+    for p in ["lives_in", "has_plan", "works_at"] {
+        db.declare_predicate(p, true)?;
+    }
+    let mut n = 0;
+    for line in GRAPH.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(|x| x.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let t = |k: &str| v.get(k).and_then(|x| x.as_str()).and_then(parse_rfc3339);
+        let mut triple = memspine::NewTriple::new(&s("subject"), &s("predicate"), &s("object"), 0);
+        triple.confidence = v.get("confidence").and_then(|c| c.as_f64()).unwrap_or(1.0) as f32;
+        triple.source = s("source");
+        triple.valid_from = t("valid_from");
+        triple.valid_to = t("valid_to");
+        triple.timestamp = t("valid_from").unwrap_or(0);
+        db.add_triple(triple)?;
+        n += 1;
+    }
+    Ok(n)
+}
 
 pub fn run(dir: Option<PathBuf>, out: &Out) -> Result<()> {
     let dir = match dir {
@@ -120,6 +148,52 @@ pub fn run(dir: Option<PathBuf>, out: &Out) -> Result<()> {
             );
         }
     }
+
+    section(
+        out,
+        "Knowledge graph: Alice's neighbourhood, depth 2 (entities and the relations among them)",
+    );
+    let facts = load_graph(&db)?;
+    let n = db.neighborhood("alice", 2, &memspine::TraversalOptions::default())?;
+    println!(
+        "{facts} facts loaded; {} entities and {} relations around Alice:",
+        n.entities.len(),
+        n.relations.len()
+    );
+    let name = |id: u64| {
+        n.entities
+            .iter()
+            .find(|h| h.id == id)
+            .and_then(|h| h.entity.as_ref().map(|e| e.name.clone()))
+            .unwrap_or_default()
+    };
+    for r in n.relations.iter().take(8) {
+        println!("  {} —{}→ {}", name(r.subject), r.predicate, name(r.object));
+    }
+    let before = memspine::TraversalOptions {
+        as_of: parse_rfc3339("2026-10-01"),
+        predicates: vec!["lives_in".into()],
+        ..Default::default()
+    };
+    let then = db.neighborhood("Alice", 1, &before)?;
+    let now_opts = memspine::TraversalOptions {
+        predicates: vec!["lives_in".into()],
+        ..Default::default()
+    };
+    let now = db.neighborhood("Alice", 1, &now_opts)?;
+    let city = |n: &memspine::Neighborhood| {
+        n.entities
+            .iter()
+            .filter(|h| h.distance == 1)
+            .filter_map(|h| h.entity.as_ref().map(|e| e.name.clone()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "Where does Alice live? On 2026-10-01: {}; now: {}",
+        city(&then),
+        city(&now)
+    );
 
     section(out, "Integrity");
     let r = db.verify()?;

@@ -1,6 +1,7 @@
 //! The `memspine` command-line tool.
 
 mod demo;
+mod graph_cmd;
 mod output;
 
 use std::fs::File;
@@ -229,6 +230,9 @@ enum Cmd {
         #[arg(long)]
         explain: bool,
     },
+    /// The knowledge graph: add facts, show neighbourhoods, find paths.
+    #[command(subcommand)]
+    Graph(graph_cmd::GraphCmd),
     /// Database statistics.
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
@@ -480,6 +484,10 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 }
                 t
             });
+        }
+        Cmd::Graph(g) => {
+            let s = Spine::open(db, Options::default())?;
+            graph_cmd::run(&s, g, out)?;
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
         Cmd::Verify => {
