@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::text::{jaccard_sets, normalize, split_sentences, token_set};
-use super::{assemble, by_time, ConsolidationInput, Summarizer, Summary};
+use super::{assemble, by_time, span, ConsolidationInput, Summarizer, Summary};
+use crate::candidate::CONSOLIDATED_KIND;
 use crate::error::Result;
 use crate::time::format_date;
 
@@ -33,11 +34,11 @@ impl Default for ExtractiveConfig {
     }
 }
 
-/// Extractive consolidation. Content =
-/// `"[<n> memories, <first date> – <last date>] "` (one date if both fall on the same UTC day)
-/// followed by the inputs' sentences in time order (ties by id), each once: a sentence is
+/// Extractive consolidation. Content = `"[<first date> – <last date>] "` (UTC dates of the span,
+/// see [`super::span`]; one date if both fall on the same day) followed by the inputs' sentences in time order (ties by id), each once: a sentence is
 /// dropped when its normalised form ([`super::normalize`]) was already kept, or when it is a
-/// near-duplicate (token Jaccard ≥ `near_duplicate_jaccard`) of a kept one. Sentences without a
+/// near-duplicate (token Jaccard ≥ `near_duplicate_jaccard`) of a kept one. A consolidated
+/// input's own date prefix is dropped first. Sentences without a
 /// final `.`, `!`, `?` or `…` get a `.`. Past `max_chars`, whole trailing sentences are
 /// dropped (a single over-long one is cut) and [`TRUNCATION_MARK`] is appended.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +59,7 @@ impl ExtractiveSummarizer {
         let mut kept_sets: Vec<BTreeSet<String>> = Vec::new();
         let mut out = Vec::new();
         for item in by_time(items) {
-            for s in split_sentences(&item.content) {
+            for s in split_sentences(body(item)) {
                 let norm = normalize(s);
                 if norm.is_empty() || exact.contains(&norm) {
                     continue;
@@ -94,17 +95,35 @@ impl Summarizer for ExtractiveSummarizer {
     }
 }
 
-/// `"[3 memories, 2024-01-03 – 2024-01-17] "`.
+/// `"[2024-01-03 – 2024-01-17] "`, or `"[2024-01-03] "` within one UTC day.
 fn span_prefix(items: &[ConsolidationInput]) -> String {
-    let first = items.iter().map(|i| i.created).min().unwrap_or(0);
-    let last = items.iter().map(|i| i.created).max().unwrap_or(0);
+    let (first, last) = span(items).unwrap_or((0, 0));
     let (a, b) = (format_date(first), format_date(last));
-    let n = items.len();
-    let noun = if n == 1 { "memory" } else { "memories" };
     if a == b {
-        format!("[{n} {noun}, {a}] ")
+        format!("[{a}] ")
     } else {
-        format!("[{n} {noun}, {a} – {b}] ")
+        format!("[{a} – {b}] ")
+    }
+}
+
+/// The content of an input without the date prefix this summarizer put on it (only for
+/// consolidated inputs; the new prefix covers the old span).
+fn body(item: &ConsolidationInput) -> &str {
+    let text = item.content.as_str();
+    if item.kind != CONSOLIDATED_KIND {
+        return text;
+    }
+    let Some((head, rest)) = text.strip_prefix('[').and_then(|t| t.split_once("] ")) else {
+        return text;
+    };
+    let is_dates = head.len() <= 32
+        && head
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -–".contains(c));
+    if is_dates {
+        rest
+    } else {
+        text
     }
 }
 

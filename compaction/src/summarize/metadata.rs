@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 /// Merges metadata values, given in time order, into one JSON object:
 /// - `null` inputs are skipped; a non-object input counts as `{"value": it}`;
+/// - the reserved key [`super::SPAN_KEY`] is dropped (`assemble` writes it afresh);
 /// - a key present in one input, or with equal values everywhere, keeps its value;
 /// - when every value of a key is an object, they are merged recursively by these rules;
 /// - otherwise the key holds an array of its *distinct* values in first-seen (time) order.
@@ -14,7 +15,11 @@ pub fn merge_metadata<'a>(values: impl IntoIterator<Item = &'a Value>) -> Value 
         .into_iter()
         .filter(|v| !v.is_null())
         .map(|v| match v {
-            Value::Object(m) => m.clone(),
+            Value::Object(m) => {
+                let mut m = m.clone();
+                m.remove(super::SPAN_KEY); // recomputed by `assemble`, never a conflict
+                m
+            }
             other => Map::from_iter([("value".to_string(), other.clone())]),
         })
         .collect();

@@ -7,7 +7,9 @@
 //! - **importance**: the maximum of the inputs' stored importance (NaN ignored);
 //! - **provenance**: the input ids, ascending — the direct originals; a consolidated input's own
 //!   provenance leads further back;
-//! - **span**: the earliest and latest `created` of the inputs;
+//! - **span**: the earliest and latest `created` of the inputs, widened by their own spans (see
+//!   [`span`]); also written into the metadata under [`SPAN_KEY`] so that a later
+//!   re-consolidation still dates the originals;
 //! - **vector**: the L2-normalised mean of the inputs' vectors (inputs without one are skipped;
 //!   `None` if none has one or the mean is zero) — the engine may re-embed the content instead.
 
@@ -15,13 +17,17 @@ mod extractive;
 mod metadata;
 mod text;
 
-pub use extractive::{ExtractiveConfig, ExtractiveSummarizer};
+pub use extractive::{ExtractiveConfig, ExtractiveSummarizer, TRUNCATION_MARK};
 pub use metadata::merge_metadata;
 pub use text::{jaccard, normalize, split_sentences};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// Metadata key holding a consolidated memory's time span `{"first": µs, "last": µs}`.
+/// Reserved: [`assemble`] overwrites it.
+pub const SPAN_KEY: &str = "consolidated_span";
 
 /// One memory going into a consolidation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -77,21 +83,16 @@ pub trait Summarizer {
 /// A [`Summary`] of `items` with the given content; every field but the content follows the
 /// rules of the module documentation. Errors on no items or vectors of different lengths.
 pub fn assemble(items: &[ConsolidationInput], content: String, truncated: bool) -> Result<Summary> {
-    let first_created = items
-        .iter()
-        .map(|i| i.created)
-        .min()
-        .ok_or(Error::EmptyInput)?;
-    let last_created = items
-        .iter()
-        .map(|i| i.created)
-        .max()
-        .unwrap_or(first_created);
+    let (first_created, last_created) = span(items).ok_or(Error::EmptyInput)?;
     let mut tags: Vec<String> = items.iter().flat_map(|i| i.tags.iter().cloned()).collect();
     tags.sort();
     tags.dedup();
     let ordered = by_time(items);
-    let metadata = merge_metadata(ordered.iter().map(|i| &i.metadata));
+    let mut metadata = merge_metadata(ordered.iter().map(|i| &i.metadata));
+    if let Some(m) = metadata.as_object_mut() {
+        let span = serde_json::json!({ "first": first_created, "last": last_created });
+        m.insert(SPAN_KEY.to_string(), span);
+    }
     let importance = items
         .iter()
         .map(|i| i.importance)
@@ -113,6 +114,28 @@ pub fn assemble(items: &[ConsolidationInput], content: String, truncated: bool) 
         vector,
         truncated,
     })
+}
+
+/// The time span `(first, last)` the items cover (µs): each item covers its `created`, widened
+/// by the [`SPAN_KEY`] object `{"first": µs, "last": µs}` in its metadata when present (a
+/// consolidated input thus dates its originals, not its own creation). `None` for no items.
+pub fn span(items: &[ConsolidationInput]) -> Option<(u64, u64)> {
+    items
+        .iter()
+        .map(item_span)
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+fn item_span(i: &ConsolidationInput) -> (u64, u64) {
+    let inner = i.metadata.get(SPAN_KEY);
+    let at = |k: &str| {
+        inner
+            .and_then(|s| s.get(k))
+            .and_then(serde_json::Value::as_u64)
+    };
+    let first = at("first").unwrap_or(i.created).min(i.created);
+    let last = at("last").unwrap_or(i.created).max(first);
+    (first, last)
 }
 
 /// The items in time order (ties by id): the order content and metadata conflicts follow.
