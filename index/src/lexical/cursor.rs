@@ -15,14 +15,19 @@ pub(crate) const EXHAUSTED: u64 = u64::MAX;
 /// after this many skipped blocks instead of stepping through them.
 const MAX_STEPS_BEFORE_SEEK: usize = 4;
 
-/// Position in one term's postings. Invariant: when `cur != EXHAUSTED`, `block` is decoded,
-/// `block.docs[pos] == cur`, and `iter` yields the blocks after the current one.
+/// Position in one term's postings. Blocks are decoded lazily, so skipped blocks cost only a
+/// header read. Invariants: unless exhausted, `header` is the current block's and
+/// `cur ≤ header.last_doc`; when `decoded`, `block.docs[pos] == cur` (an exact position) and
+/// otherwise `cur` is a lower bound of the next posting, which lies in the current block;
+/// `iter` yields the blocks after the current one.
 pub(crate) struct Cursor<'t> {
     table: &'t PostingsTable,
     term_id: u32,
     iter: Range<'static, (u32, u32), &'static [u8]>,
     block: Block,
     header: BlockHeader,
+    /// Key and bytes of the current block while it is not decoded.
+    raw: Option<(u32, Guard)>,
     pos: usize,
     cur: u64,
 }
@@ -47,63 +52,88 @@ impl<'t> Cursor<'t> {
             iter,
             block: Block::default(),
             header,
+            raw: None,
             pos: 0,
             cur: EXHAUSTED,
         };
-        c.step_and_decode()?;
+        c.step(0)?;
         Ok(c)
     }
 
-    /// Current document, or [`EXHAUSTED`].
+    /// Current document (exact when [`Cursor::is_exact`]; else a lower bound), or [`EXHAUSTED`].
     pub fn doc(&self) -> u64 {
         self.cur
     }
 
-    /// (tf, doc length) of the current posting.
+    /// True when `doc()` is a posting (not a lower bound).
+    pub fn is_exact(&self) -> bool {
+        self.raw.is_none()
+    }
+
+    /// Header of the current block (meaningless when exhausted).
+    pub fn header(&self) -> &BlockHeader {
+        &self.header
+    }
+
+    /// (tf, doc length) of the current posting; call on an exact cursor.
     pub fn posting(&self) -> (u32, u32) {
         let tf = self.block.tfs.get(self.pos).copied().unwrap_or(0);
         let dl = self.block.dls.get(self.pos).copied().unwrap_or(0);
         (tf, dl)
     }
 
-    /// Moves to the next posting.
-    pub fn next(&mut self) -> Result<()> {
-        self.pos += 1;
-        match self.block.docs.get(self.pos) {
-            Some(&d) => self.cur = u64::from(d),
-            None => self.step_and_decode()?,
-        }
-        Ok(())
+    /// Decodes the current block if needed, landing on the first posting ≥ the lower bound.
+    pub fn make_exact(&mut self) -> Result<()> {
+        let Some((key, guard)) = self.raw.take() else {
+            return Ok(());
+        };
+        self.header = format::decode_block(self.term_id, key, guard.value(), &mut self.block)?;
+        let target = self.cur;
+        self.pos = self.block.docs.partition_point(|&d| u64::from(d) < target);
+        self.sync_cur()
     }
 
-    /// Moves to the first posting with doc ≥ `target` (never backwards).
+    /// Moves past the current posting; the cursor must be exact (it may be left inexact).
+    pub fn next(&mut self) -> Result<()> {
+        self.make_exact()?;
+        self.pos += 1;
+        self.sync_cur()
+    }
+
+    /// Moves to the first posting ≥ `target` (never backwards), lazily: the cursor may be left
+    /// inexact with `doc() == target` or at a later block's key.
     pub fn advance_to(&mut self, target: u32) -> Result<()> {
         if self.cur >= u64::from(target) {
             return Ok(());
         }
         if self.header.last_doc < target {
-            self.skip_blocks_to(target)?;
-            if self.cur == EXHAUSTED {
-                return Ok(());
-            }
+            return self.skip_blocks_to(target);
+        }
+        if self.raw.is_some() {
+            self.cur = u64::from(target);
+            return Ok(());
         }
         let rest = self.block.docs.get(self.pos..).unwrap_or_default();
         self.pos += rest.partition_point(|&d| d < target);
-        match self.block.docs.get(self.pos) {
-            Some(&d) => self.cur = u64::from(d),
-            None => self.step_and_decode()?,
-        }
-        Ok(())
+        self.sync_cur()
     }
 
-    /// Leaves the cursor in a decoded block whose last doc is ≥ `target`, or exhausted.
+    /// Sets `cur` from `pos` in a decoded block, stepping to the next block past its end.
+    fn sync_cur(&mut self) -> Result<()> {
+        match self.block.docs.get(self.pos) {
+            Some(&d) => {
+                self.cur = u64::from(d);
+                Ok(())
+            }
+            None => self.step(0).map(|_| ()),
+        }
+    }
+
+    /// Moves to the first block whose last doc is ≥ `target`, or exhausted.
     fn skip_blocks_to(&mut self, target: u32) -> Result<()> {
         for _ in 0..MAX_STEPS_BEFORE_SEEK {
-            let Some((key, guard)) = self.step()? else {
+            if !self.step(target)? || self.header.last_doc >= target {
                 return Ok(());
-            };
-            if self.header.last_doc >= target {
-                return self.decode(key, &guard);
             }
         }
         self.seek(target)
@@ -118,39 +148,27 @@ impl<'t> Cursor<'t> {
             None => 0,
         };
         self.iter = self.table.range((t, from)..=(t, u32::MAX)).map_err(db)?;
-        loop {
-            let Some((key, guard)) = self.step()? else {
-                return Ok(());
-            };
+        while self.step(target)? {
             if self.header.last_doc >= target {
-                return self.decode(key, &guard);
+                break;
             }
         }
+        Ok(())
     }
 
-    /// Loads the next block's header (not its postings); `None` (and exhausted) at the end.
-    fn step(&mut self) -> Result<Option<(u32, Guard)>> {
+    /// Loads the next block's header (not its postings), inexact with lower bound
+    /// `max(key, floor)`; false (and exhausted) at the end.
+    fn step(&mut self, floor: u32) -> Result<bool> {
         let Some(entry) = self.iter.next() else {
             self.cur = EXHAUSTED;
-            return Ok(None);
+            self.raw = None;
+            return Ok(false);
         };
         let (k, v) = entry.map_err(db)?;
         let key = k.value().1;
         self.header = format::peek_header(self.term_id, key, v.value())?;
-        Ok(Some((key, v)))
-    }
-
-    fn step_and_decode(&mut self) -> Result<()> {
-        match self.step()? {
-            Some((key, guard)) => self.decode(key, &guard),
-            None => Ok(()),
-        }
-    }
-
-    fn decode(&mut self, key: u32, guard: &Guard) -> Result<()> {
-        self.header = format::decode_block(self.term_id, key, guard.value(), &mut self.block)?;
-        self.pos = 0;
-        self.cur = self.block.docs.first().map_or(EXHAUSTED, |&d| u64::from(d));
-        Ok(())
+        self.cur = u64::from(key.max(floor));
+        self.raw = Some((key, v));
+        Ok(true)
     }
 }

@@ -36,10 +36,23 @@ const BOUND_SLACK: f64 = 1.0 + 1e-9;
 #[derive(Debug, Clone, Copy)]
 struct Bm25 {
     n: f64,
-    avgdl: f64,
+    /// K1·(1 − B) and K1·B / avgdl: the length norm is `norm_a + norm_b · dl` (one division
+    /// per posting instead of two).
+    norm_a: f64,
+    norm_b: f64,
 }
 
 impl Bm25 {
+    fn new(doc_count: u64, total_len: u64) -> Self {
+        let n = doc_count as f64;
+        let avgdl = total_len as f64 / n;
+        Bm25 {
+            n,
+            norm_a: K1 * (1.0 - B),
+            norm_b: K1 * B / avgdl,
+        }
+    }
+
     fn idf(&self, df: u32) -> f64 {
         let df = f64::from(df);
         (1.0 + (self.n - df + 0.5) / (df + 0.5)).ln()
@@ -47,7 +60,7 @@ impl Bm25 {
 
     fn tf_part(&self, tf: u32, dl: u32) -> f64 {
         let tf = f64::from(tf);
-        tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * f64::from(dl) / self.avgdl))
+        tf * (K1 + 1.0) / (tf + self.norm_a + self.norm_b * f64::from(dl))
     }
 }
 
@@ -84,10 +97,7 @@ pub fn search(
     if stats.doc_count == 0 || stats.total_len == 0 {
         return Ok(Vec::new());
     }
-    let bm = Bm25 {
-        n: stats.doc_count as f64,
-        avgdl: stats.total_len as f64 / stats.doc_count as f64,
-    };
+    let bm = Bm25::new(stats.doc_count, stats.total_len);
     let mut entries = Vec::new();
     for term in distinct(tokenize(query)) {
         if let Some(e) = read_term(&terms_t, &term)? {
@@ -161,12 +171,15 @@ struct MaxScore<'t, 'f> {
     prefix: Vec<f64>,
     bm: Bm25,
     k: usize,
-    filter: Option<&'f RoaringBitmap>,
+    filter: Option<FilterWalk<'f>>,
     heap: BinaryHeap<Hit>,
     /// Terms [0, first_essential) are non-essential.
     first_essential: usize,
     /// Contribution per query position for the current candidate.
     contrib: Vec<f64>,
+    /// (window end, θ) of the last block-max window found not skippable: rechecked only when
+    /// the walk leaves that window or θ rises.
+    window: Option<(u32, f64)>,
 }
 
 impl<'t, 'f> MaxScore<'t, 'f> {
@@ -184,10 +197,11 @@ impl<'t, 'f> MaxScore<'t, 'f> {
             prefix,
             bm,
             k,
-            filter,
+            filter: filter.map(FilterWalk::new),
             heap: BinaryHeap::new(),
             first_essential: 0,
             contrib: vec![0.0; n],
+            window: None,
         }
     }
 
@@ -210,7 +224,9 @@ impl<'t, 'f> MaxScore<'t, 'f> {
         Ok(hits.into_iter().map(|h| (h.doc, h.score as f32)).collect())
     }
 
-    /// Smallest current doc among essential terms that passes the filter.
+    /// The next document worth scoring: the smallest doc of an essential term that is in the
+    /// filter, skipping windows of blocks whose block-max bounds cannot beat θ. On return the
+    /// essential cursors standing on the doc are exact.
     fn next_candidate(&mut self) -> Result<Option<u32>> {
         loop {
             let ess = self.terms.get(self.first_essential..).unwrap_or_default();
@@ -222,23 +238,109 @@ impl<'t, 'f> MaxScore<'t, 'f> {
             let Ok(doc) = u32::try_from(min) else {
                 return Ok(None);
             };
-            let Some(filter) = self.filter else {
-                return Ok(Some(doc));
-            };
-            if filter.contains(doc) {
-                return Ok(Some(doc));
+            if self.skip_window(doc)? || self.leapfrog_filter(doc)? {
+                continue;
             }
-            let Some(next) = next_in_filter(filter, doc) else {
-                return Ok(None);
-            };
-            for t in self
+            let ess = self
                 .terms
                 .get_mut(self.first_essential..)
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let mut moved = false;
+            for t in ess
+                .iter_mut()
+                .filter(|t| t.cursor.doc() == min && !t.cursor.is_exact())
             {
-                t.cursor.advance_to(next)?;
+                t.cursor.make_exact()?;
+                moved |= t.cursor.doc() != min;
+            }
+            if !moved {
+                return Ok(Some(doc));
             }
         }
+    }
+
+    /// Block-max skipping: the window from the smallest essential doc to the smallest last doc of
+    /// the essential cursors' current blocks lies inside those blocks, so its best possible score
+    /// is the sum of their block bounds (of cursors inside the window) plus the non-essential
+    /// bounds. When that cannot beat θ, every essential cursor jumps past the window without
+    /// decoding anything. Returns true when it skipped.
+    fn skip_window(&mut self, doc: u32) -> Result<bool> {
+        let theta = self.theta();
+        if theta == f64::NEG_INFINITY
+            || self
+                .window
+                .is_some_and(|(end, th)| doc <= end && th == theta)
+        {
+            return Ok(false);
+        }
+        let ess = self.terms.get(self.first_essential..).unwrap_or_default();
+        let live = || ess.iter().filter(|t| t.cursor.doc() != EXHAUSTED);
+        let Some(end) = live().map(|t| t.cursor.header().last_doc).min() else {
+            return Ok(false);
+        };
+        let rest = self.non_essential_bound();
+        let bound: f64 = live()
+            .filter(|t| t.cursor.doc() <= u64::from(end))
+            .map(|t| self.block_bound(t))
+            .sum();
+        if rest + bound > theta {
+            self.window = Some((end, theta));
+            return Ok(false);
+        }
+        let Some(next) = end.checked_add(1) else {
+            self.exhaust_essentials();
+            return Ok(true);
+        };
+        for t in self
+            .terms
+            .get_mut(self.first_essential..)
+            .unwrap_or_default()
+        {
+            t.cursor.advance_to(next)?;
+        }
+        Ok(true)
+    }
+
+    /// With a filter: when `doc` is not in it, moves the essential cursors to the filter's next
+    /// member (a leapfrog join). Returns true when it moved them.
+    fn leapfrog_filter(&mut self, doc: u32) -> Result<bool> {
+        let Some(filter) = self.filter.as_mut() else {
+            return Ok(false);
+        };
+        let Some(next) = filter.at_or_after(doc) else {
+            self.exhaust_essentials();
+            return Ok(true);
+        };
+        if next == doc {
+            return Ok(false);
+        }
+        for t in self
+            .terms
+            .get_mut(self.first_essential..)
+            .unwrap_or_default()
+        {
+            t.cursor.advance_to(next)?;
+        }
+        Ok(true)
+    }
+
+    /// Ends the walk: no further document can qualify.
+    fn exhaust_essentials(&mut self) {
+        self.terms.truncate(self.first_essential);
+    }
+
+    /// Sum of the non-essential terms' bounds.
+    fn non_essential_bound(&self) -> f64 {
+        self.first_essential
+            .checked_sub(1)
+            .and_then(|i| self.prefix.get(i).copied())
+            .unwrap_or(0.0)
+    }
+
+    /// Upper bound of `t`'s contribution to any doc of its current block.
+    fn block_bound(&self, t: &Term<'_>) -> f64 {
+        let h = t.cursor.header();
+        t.idf * self.bm.tf_part(h.max_tf.max(1), h.min_dl) * BOUND_SLACK
     }
 
     /// Full score of `doc`, or `None` once its bound cannot beat θ. Advances the essential
@@ -271,6 +373,9 @@ impl<'t, 'f> MaxScore<'t, 'f> {
                 break;
             };
             t.cursor.advance_to(doc)?;
+            if t.cursor.doc() == u64::from(doc) {
+                t.cursor.make_exact()?;
+            }
             if t.cursor.doc() == u64::from(doc) {
                 let (tf, dl) = t.cursor.posting();
                 let s = t.idf * self.bm.tf_part(tf, dl);
@@ -305,12 +410,28 @@ impl<'t, 'f> MaxScore<'t, 'f> {
     }
 }
 
-/// The smallest member of `filter` greater than `doc`.
-fn next_in_filter(filter: &RoaringBitmap, doc: u32) -> Option<u32> {
-    let from = doc.checked_add(1)?;
-    let mut it = filter.iter();
-    it.advance_to(from);
-    it.next()
+/// A forward walk over the filter bitmap (documents are visited in increasing order).
+struct FilterWalk<'f> {
+    iter: roaring::bitmap::Iter<'f>,
+    /// The walk's current member (`None` at the end); always ≤ the next doc asked for.
+    cur: Option<u32>,
+}
+
+impl<'f> FilterWalk<'f> {
+    fn new(filter: &'f RoaringBitmap) -> Self {
+        let mut iter = filter.iter();
+        let cur = iter.next();
+        FilterWalk { iter, cur }
+    }
+
+    /// The smallest member ≥ `doc`. Calls must not go backwards.
+    fn at_or_after(&mut self, doc: u32) -> Option<u32> {
+        if self.cur.is_some_and(|c| c < doc) {
+            self.iter.advance_to(doc);
+            self.cur = self.iter.next();
+        }
+        self.cur
+    }
 }
 
 /// Documents holding every term of `text` (after tokenizing), for the query language's
@@ -345,7 +466,9 @@ pub fn phrase_or_terms_bitmap(rtxn: &ReadTransaction, text: &str) -> Result<Roar
 fn term_bitmap(table: &PostingsTable, term_id: u32) -> Result<RoaringBitmap> {
     let mut c = Cursor::new(table, term_id)?;
     let mut docs = Vec::new();
-    while let Ok(d) = u32::try_from(c.doc()) {
+    loop {
+        c.make_exact()?;
+        let Ok(d) = u32::try_from(c.doc()) else { break };
         docs.push(d);
         c.next()?;
     }
@@ -363,6 +486,9 @@ fn intersect_with_term(
     let mut out = RoaringBitmap::new();
     for d in acc {
         c.advance_to(d)?;
+        if c.doc() == u64::from(d) {
+            c.make_exact()?;
+        }
         if c.doc() == EXHAUSTED {
             break;
         }
