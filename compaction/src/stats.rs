@@ -116,3 +116,50 @@ impl CompactionStats {
         self.bytes_after = other.bytes_after;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{plan, Candidate, DecayPolicy, MICROS_PER_DAY};
+
+    #[test]
+    fn records_a_plan_and_adds_passes() {
+        let old = |id| Candidate {
+            id,
+            importance: 0.5,
+            kind: "interaction".into(),
+            ..Candidate::default()
+        };
+        let now = 100 * MICROS_PER_DAY;
+        let recent = Candidate {
+            created: now,
+            ..old(4)
+        };
+        let p = plan(
+            &[old(1), old(2), old(3), recent],
+            now,
+            &DecayPolicy::default(),
+            &|a, _| Some(if a == 1 { 0.9 } else { 0.0 }),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut s = CompactionStats {
+            passes: 1,
+            ..CompactionStats::default()
+        };
+        s.record_plan(&p);
+        s.record_bytes(1_000, 600);
+        assert_eq!((s.examined, s.kept, s.archived), (4, 1, 1));
+        assert_eq!((s.consolidated_groups, s.consolidated_sources), (1, 2));
+        assert_eq!(s.bytes_reclaimed, 400);
+        let mut total = CompactionStats::default();
+        total.add(&s);
+        total.add(&s);
+        assert_eq!(
+            (total.passes, total.examined, total.bytes_reclaimed),
+            (2, 8, 800)
+        );
+        assert_eq!(total.bytes_after, 600);
+        let json = serde_json::to_value(&total).unwrap_or_default();
+        assert_eq!(json["consolidated_sources"], 4);
+    }
+}
