@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod arena;
+pub mod embed;
 pub mod error;
 pub mod kernels;
 pub mod lexical;
