@@ -35,7 +35,7 @@ use crate::candidate::Candidate;
 use crate::error::{Error, Result};
 use crate::time::{days, duration_us};
 
-/// Weights and scales of [`importance`]. See the module documentation for the formula.
+/// Weights and scales of [`importance()`]. See the module documentation for the formula.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ImportanceConfig {
@@ -111,7 +111,7 @@ pub fn importance(c: &Candidate, now: u64, cfg: &ImportanceConfig) -> f32 {
     breakdown(c, now, cfg).score
 }
 
-/// [`importance`] with its signals.
+/// [`importance()`] with its signals.
 pub fn breakdown(c: &Candidate, now: u64, cfg: &ImportanceConfig) -> Breakdown {
     let explicit = clamp01(f64::from(c.importance));
     let access = log_ratio(c.access_count, cfg.access_saturation);

@@ -3,7 +3,7 @@
 //! do (a dry run shows the [`Plan`] as is), executes the actions in its own transactions, writes
 //! consolidated memories with a [`Summarizer`] and reports [`CompactionStats`].
 //!
-//! - [`importance`]: one score in 0..=1 from explicit importance, reads, recency, kind, graph
+//! - [`importance()`]: one score in 0..=1 from explicit importance, reads, recency, kind, graph
 //!   degree and pinning (formula and defaults in [`mod@importance`]).
 //! - [`Tier`]: recent (< 7 d), medium (7–30 d), old (≥ 30 d); boundaries lower-inclusive.
 //! - [`plan`]: keep recent, demote or archive low medium memories, consolidate similar low old

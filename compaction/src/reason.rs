@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The reason attached to every planned action. Scores are [`crate::importance`] at `now`.
+/// The reason attached to every planned action. Scores are [`crate::importance()`] at `now`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
