@@ -3,7 +3,8 @@
 //! with a Zipf (s = 1) distribution. Reports the ingest rate of the batch variant (10 000
 //! documents per transaction, fsync on commit), the cost of indexing one document per
 //! transaction, bytes on disk, and p50/p95/p99 of top-10 queries of 2–5 terms (terms drawn from the
-//! same Zipf distribution, so common terms are in), global and filtered to a random 10K bitmap.
+//! same Zipf distribution, so stop-word-like terms are in; and "content" queries without the 100
+//! most frequent words), global and filtered to a random 10K bitmap.
 //!
 //! Run: `MEMSPINE_BENCH_N=1000000 cargo bench -p memspine-benches --bench lexical`.
 
@@ -63,6 +64,17 @@ impl Zipf {
         let u = self.rng.unit();
         format!("w{}", self.cdf.partition_point(|&c| c < u))
     }
+    /// A word of rank ≥ `min_rank` (the Zipf tail): models queries whose stop words the
+    /// tokenizer removed.
+    fn content_word(&mut self, min_rank: usize) -> String {
+        loop {
+            let u = self.rng.unit();
+            let r = self.cdf.partition_point(|&c| c < u);
+            if r >= min_rank {
+                return format!("w{r}");
+            }
+        }
+    }
     fn text(&mut self, lo: u64, hi: u64) -> String {
         let len = lo + self.rng.next() % (hi - lo + 1);
         (0..len).map(|_| self.word()).collect::<Vec<_>>().join(" ")
@@ -81,6 +93,8 @@ struct Fixture {
     db: Database,
     subset: RoaringBitmap,
     queries: Vec<String>,
+    /// Queries without the 100 most frequent words (df ≥ ~4 % of documents).
+    content: Vec<String>,
 }
 
 /// Builds the index with the batch variant, printing ingest rate and size.
@@ -124,12 +138,19 @@ fn fixture() -> Fixture {
     let queries = (0..QUERIES)
         .map(|i| qz.text(2 + (i % 4) as u64, 2 + (i % 4) as u64))
         .collect();
+    let content = (0..QUERIES)
+        .map(|i| {
+            let words: Vec<String> = (0..2 + i % 4).map(|_| qz.content_word(100)).collect();
+            words.join(" ")
+        })
+        .collect();
     single_doc_cost(&db, n, &mut zipf);
     Fixture {
         _dir: dir,
         db,
         subset,
         queries,
+        content,
     }
 }
 
@@ -188,9 +209,14 @@ fn percentiles(name: &str, mut samples: Vec<Duration>, hits: usize) {
 }
 
 /// Times each query once (after a warm-up pass) in one read transaction per query.
-fn timed(name: &str, f: &Fixture, filter: Option<&RoaringBitmap>, terms: Option<usize>) {
-    let qs: Vec<&String> = f
-        .queries
+fn timed(
+    name: &str,
+    f: &Fixture,
+    queries: &[String],
+    filter: Option<&RoaringBitmap>,
+    terms: Option<usize>,
+) {
+    let qs: Vec<&String> = queries
         .iter()
         .filter(|q| terms.is_none_or(|t| q.split(' ').count() == t))
         .collect();
@@ -222,14 +248,19 @@ fn timed(name: &str, f: &Fixture, filter: Option<&RoaringBitmap>, terms: Option<
 fn search(c: &mut Criterion) {
     let f = fixture();
     let n = bench_n();
-    timed(&format!("global {n}, 2-5 terms"), &f, None, None);
+    let (zq, cq) = (&f.queries, &f.content);
+    timed(&format!("global {n}, 2-5 terms"), &f, zq, None, None);
     for t in 2..=5 {
-        timed(&format!("global {n}, {t} terms"), &f, None, Some(t));
+        timed(&format!("global {n}, {t} terms"), &f, zq, None, Some(t));
     }
+    let sub = Some(&f.subset);
+    timed(&format!("filtered {SUBSET} of {n}"), &f, zq, sub, None);
+    timed(&format!("content: global {n}"), &f, cq, None, None);
     timed(
-        &format!("filtered {SUBSET} of {n}, 2-5 terms"),
+        &format!("content: filtered {SUBSET} of {n}"),
         &f,
-        Some(&f.subset),
+        cq,
+        sub,
         None,
     );
     let mut g = c.benchmark_group("lexical_search");
