@@ -40,6 +40,8 @@ pub struct Options {
     pub cache_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
+    /// The embedder (default: the built-in one for new databases without `dimension`).
+    pub embedder: crate::embedding::EmbedderChoice,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             limits: Limits::default(),
             cache_bytes: 256 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
+            embedder: crate::embedding::EmbedderChoice::Default,
         }
     }
 }
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Options {
             .field("create", &self.create)
             .field("dimension", &self.dimension)
             .field("durability", &self.durability)
+            .field("embedder", &self.embedder)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -80,6 +84,8 @@ pub(crate) struct Inner {
     pub log_cache: crate::log::cache::DecodedCache,
     /// The vector arena (databases with a dimension).
     pub vectors: Option<crate::vectors::Vectors>,
+    /// The embedder (when the database has one).
+    pub embedder: Embedder,
 }
 
 impl Drop for Inner {
@@ -120,10 +126,10 @@ impl Spine {
         let file = prepare_dir(&path, opts.create)?;
         // redb asserts on some structural corruption instead of returning an error (debug builds,
         // and one `unreachable!` in release): a corrupt file must still be a typed error here.
-        let (db, settings) = catch_corruption("opening the database", || {
+        let (db, settings, embedder) = catch_corruption("opening the database", || {
             let db = open_redb(&path, &file, &opts)?;
-            let settings = init_or_check(&db, &path, &opts)?;
-            Ok((db, settings))
+            let (settings, embedder) = init_or_check(&db, &path, &opts)?;
+            Ok((db, settings, embedder))
         })?;
         restrict_permissions(&file);
         let vectors = open_vectors(&db, &path, &settings)?;
@@ -137,6 +143,7 @@ impl Spine {
                 access: Default::default(),
                 log_cache: Default::default(),
                 vectors,
+                embedder,
             }),
         })
     }
@@ -154,6 +161,11 @@ impl Spine {
     /// The vector dimension (0 when the database stores no vectors).
     pub fn dimension(&self) -> usize {
         self.inner.settings.dimension as usize
+    }
+
+    /// The identity of the embedding model, if the database embeds text itself.
+    pub fn model_id(&self) -> Option<&str> {
+        self.inner.embedder.as_ref().map(|e| e.model_id())
     }
 
     /// The clock's current time.
@@ -429,8 +441,11 @@ fn map_open_error(dir: &Path, e: redb::DatabaseError) -> Error {
     }
 }
 
-fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Settings> {
+type Embedder = Option<Arc<dyn memspine_index::embed::Embedder>>;
+
+fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<(Settings, Embedder)> {
     let txn = db.begin_write()?;
+    let mut embedder = None;
     let settings = {
         let mut meta = txn.open_table(META)?;
         match schema::get_meta::<u32>(&meta, key::FORMAT)? {
@@ -449,9 +464,12 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Set
                         reason: "no memspine format marker".into(),
                     });
                 }
+                let (e, dimension, model_id) =
+                    crate::embedding::for_new(&opts.embedder, opts.dimension)?;
+                embedder = e;
                 let s = Settings {
-                    dimension: opts.dimension.unwrap_or(0) as u32,
-                    model_id: String::new(),
+                    dimension,
+                    model_id,
                     created_at: opts.clock.now(),
                 };
                 schema::put_meta(&mut meta, key::FORMAT, &FORMAT_VERSION)?;
@@ -467,6 +485,9 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Set
         }
     };
     schema::create_tables(&txn)?;
+    if embedder.is_none() {
+        embedder = crate::embedding::for_existing(&opts.embedder, &settings)?;
+    }
     if let Some(d) = opts.dimension {
         if settings.dimension as usize != d {
             return Err(Error::DimensionMismatch {
@@ -476,7 +497,7 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<Set
         }
     }
     txn.commit()?;
-    Ok(settings)
+    Ok((settings, embedder))
 }
 
 fn has_tables(txn: &WriteTransaction) -> Result<bool> {

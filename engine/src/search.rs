@@ -115,9 +115,15 @@ impl Spine {
     }
 
     fn query_vector(&self, query: &str, opts: &SearchOptions) -> Result<Vec<f32>> {
-        match &opts.vector {
-            Some(v) => self.check_vector(v),
-            None => Err(Error::invalid(
+        match (&opts.vector, &self.inner.embedder) {
+            (Some(v), _) => self.check_vector(v),
+            (None, Some(e)) => crate::embedding::embed_all(e.as_ref(), &[query])?
+                .pop()
+                .flatten()
+                .ok_or_else(|| {
+                    Error::invalid("query", "the embedder found nothing to embed in it")
+                }),
+            (None, None) => Err(Error::invalid(
                 "query",
                 format!("no embedder is configured to embed {query:?}: pass a query vector"),
             )),

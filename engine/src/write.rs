@@ -289,9 +289,9 @@ impl Spine {
         })
     }
 
-    /// Vectors given by the caller, checked and normalised. (Embedding joins here.)
+    /// Vectors given by the caller (checked and normalised), or embedded from the content.
     fn vectors_for(&self, batch: &[NewMemory]) -> Result<Vec<Option<Vec<f32>>>> {
-        batch
+        let mut out: Vec<Option<Vec<f32>>> = batch
             .iter()
             .map(|m| {
                 m.vector
@@ -299,7 +299,18 @@ impl Spine {
                     .map(|v| self.check_vector(v))
                     .transpose()
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        if let Some(e) = &self.inner.embedder {
+            let todo: Vec<usize> = (0..batch.len()).filter(|&i| out[i].is_none()).collect();
+            let texts: Vec<&str> = todo.iter().map(|&i| batch[i].content.as_str()).collect();
+            for (i, v) in todo
+                .into_iter()
+                .zip(crate::embedding::embed_all(e.as_ref(), &texts)?)
+            {
+                out[i] = v;
+            }
+        }
+        Ok(out)
     }
 
     /// Checks a vector's dimension and values and returns it L2-normalised.
@@ -336,11 +347,18 @@ impl Spine {
 
     /// Changes a memory; every `Some` field of `u` is replaced. Logged with the full new state.
     pub fn update(&self, id: MemoryId, u: MemoryUpdate) -> Result<Memory> {
-        let vector = u
+        let mut vector = u
             .vector
             .as_deref()
             .map(|v| self.check_vector(v))
             .transpose()?;
+        // New content gets a new embedding (unless the caller gave one).
+        if let (None, Some(c), Some(e)) = (&vector, &u.content, &self.inner.embedder) {
+            self.limits().check_content(c)?;
+            vector = crate::embedding::embed_all(e.as_ref(), &[c.as_str()])?
+                .pop()
+                .flatten();
+        }
         self.write(|txn, c, now| {
             let mut ctx = WriteCtx::open(self, txn, now)?;
             let old = ctx.load(id.0)?;

@@ -57,12 +57,10 @@ fn oversized_and_invalid_fields_are_typed_errors() {
         db.store(m),
         Err(Error::TooLarge { what: "tags", .. })
     ));
+    // The database embeds with the built-in model, so a 3-d vector has the wrong dimension.
     assert!(matches!(
         db.store(NewMemory::new("a").vector(vec![1.0; 3])),
-        Err(Error::InvalidInput {
-            field: "vector",
-            ..
-        })
+        Err(Error::DimensionMismatch { got: 3, .. })
     ));
     assert!(matches!(db.get(MemoryId(999)), Err(Error::UnknownId(999))));
     assert!(matches!(
