@@ -41,11 +41,11 @@ fn builtin() -> Result<Arc<dyn Embedder>> {
         .map_err(|e| Error::Embed(e.to_string()))
 }
 
+/// A new database's embedder, dimension and recorded model id.
+pub(crate) type NewSettings = (Option<Arc<dyn Embedder>>, u32, String);
+
 /// The embedder and settings of a database being created.
-pub(crate) fn for_new(
-    choice: &EmbedderChoice,
-    dimension: Option<usize>,
-) -> Result<(Option<Arc<dyn Embedder>>, u32, String)> {
+pub(crate) fn for_new(choice: &EmbedderChoice, dimension: Option<usize>) -> Result<NewSettings> {
     let e = match (choice, dimension) {
         (EmbedderChoice::Default, Some(_)) | (EmbedderChoice::None, _) => None,
         (EmbedderChoice::Default, None) => Some(builtin()?),
