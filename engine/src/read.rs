@@ -130,7 +130,7 @@ impl Snapshot {
         Ok(bm)
     }
 
-    fn apply_tier(
+    pub(crate) fn apply_tier(
         &self,
         bm: &mut RoaringBitmap,
         tier: crate::memory::Tier,
@@ -147,11 +147,12 @@ impl Snapshot {
             }
             None => RoaringBitmap::new(),
         };
-        let cutoff = self.spine.now().saturating_sub(SHORT_TERM);
+        // Short-term: age < SHORT_TERM, i.e. created after `now - SHORT_TERM` (as `Memory::tier`).
+        let first_short = self.spine.now().saturating_sub(SHORT_TERM) + 1;
         match tier {
             Tier::Working => *bm &= working,
-            Tier::ShortTerm => *bm &= self.created_range(cutoff, u64::MAX)? - working,
-            Tier::LongTerm => *bm &= self.created_range(0, cutoff)? - working,
+            Tier::ShortTerm => *bm &= self.created_range(first_short, u64::MAX)? - working,
+            Tier::LongTerm => *bm &= self.created_range(0, first_short)? - working,
         }
         Ok(())
     }

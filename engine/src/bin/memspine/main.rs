@@ -233,6 +233,17 @@ enum Cmd {
     /// The knowledge graph: add facts, show neighbourhoods, find paths.
     #[command(subcommand)]
     Graph(graph_cmd::GraphCmd),
+    /// Run a query-language query, e.g. 'created_before:30d AND NOT pinned:true'.
+    Query {
+        /// The query (grammar: docs/query.md).
+        query: String,
+        /// The current session (defines tier:working).
+        #[arg(long)]
+        current_session: Option<String>,
+        /// At most this many (0: all).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Database statistics.
     Stats,
     /// Check every checksum and invariant; non-zero exit on any problem.
@@ -488,6 +499,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         Cmd::Graph(g) => {
             let s = Spine::open(db, Options::default())?;
             graph_cmd::run(&s, g, out)?;
+        }
+        Cmd::Query {
+            query,
+            current_session,
+            limit,
+        } => {
+            let expr = match memspine::query::parse(&query) {
+                Ok(e) => e,
+                Err(e) => bail!("{e}"),
+            };
+            let opts = memspine::QueryOptions {
+                current_session,
+                limit,
+            };
+            out.memories(&open(db)?.query(&expr, &opts)?);
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
         Cmd::Verify => {

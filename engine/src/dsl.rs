@@ -1,0 +1,235 @@
+//! The query language against the database: the planner's [`IndexAccess`] over one snapshot.
+//!
+//! Indexed predicates are bitmap operations: tags, scopes, kind, pinned, archived, tiers
+//! (chunked roaring bitmaps), `created_*` (the `by_created` index), `text:` (BM25 postings, then
+//! an exact phrase check of the candidates), `id`. `updated_*`, `accessed_*` and `importance`
+//! have no index: the planner runs them last, on the candidates the indexed parts left, checking
+//! records — a full scan only when a query has nothing indexed to narrow it.
+
+use std::ops::Bound;
+
+use roaring::RoaringBitmap;
+
+use crate::db::Spine;
+use crate::error::{Error, Result};
+use crate::memory::record;
+use crate::memory::Memory;
+use crate::query::{self, Expr, Flag, IndexAccess, Label, Leaf, Tier, TimeField};
+use crate::read::Snapshot;
+use crate::schema::{ACCESS, MEMORIES};
+
+/// The snapshot plus what the query's context decides.
+struct Access<'a> {
+    snap: &'a Snapshot,
+    include_archived: bool,
+    current_session: Option<&'a str>,
+}
+
+fn in_bounds<T: PartialOrd>(x: T, lo: Bound<T>, hi: Bound<T>) -> bool {
+    let above = match lo {
+        Bound::Included(l) => x >= l,
+        Bound::Excluded(l) => x > l,
+        Bound::Unbounded => true,
+    };
+    let below = match hi {
+        Bound::Included(h) => x <= h,
+        Bound::Excluded(h) => x < h,
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
+impl Access<'_> {
+    /// Candidates whose record satisfies `keep` (for predicates without an index).
+    fn scan(
+        &self,
+        candidates: &RoaringBitmap,
+        keep: &dyn Fn(u64, &record::StoredMemory) -> Result<bool>,
+    ) -> Result<RoaringBitmap> {
+        let t = self.snap.txn.open_table(MEMORIES)?;
+        let mut out = RoaringBitmap::new();
+        for id in candidates {
+            if let Some(v) = t.get(u64::from(id))? {
+                if keep(u64::from(id), &record::decode(u64::from(id), v.value())?)? {
+                    out.insert(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn last_access(&self, id: u64) -> Result<Option<u64>> {
+        let t = self.snap.txn.open_table(ACCESS)?;
+        let base = t.get(id)?.map(|v| v.value().1).filter(|t| *t > 0);
+        let pending = self.snap.spine.inner.access.pending(id).map(|p| p.1);
+        Ok(base.max(pending))
+    }
+}
+
+impl IndexAccess for Access<'_> {
+    type Error = Error;
+
+    fn universe(&self) -> Result<RoaringBitmap> {
+        let mut u = self.snap.bitmap("live")?;
+        if self.include_archived {
+            u |= self.snap.bitmap("archived")?;
+        }
+        Ok(u)
+    }
+
+    fn label(&self, label: Label, value: &str) -> Result<RoaringBitmap> {
+        let prefix = match label {
+            Label::Tag => "t",
+            Label::User => "u",
+            Label::Session => "s",
+            Label::Agent => "a",
+            Label::Kind => "k",
+        };
+        Ok(self.snap.bitmap(&format!("{prefix}:{value}"))? & self.universe()?)
+    }
+
+    fn flag(&self, flag: Flag) -> Result<RoaringBitmap> {
+        let name = match flag {
+            Flag::Pinned => "pinned",
+            Flag::Archived => "archived",
+        };
+        Ok(self.snap.bitmap(name)? & self.universe()?)
+    }
+
+    fn tier(&self, tier: Tier) -> Result<RoaringBitmap> {
+        let t = match tier {
+            Tier::Working => crate::memory::Tier::Working,
+            Tier::ShortTerm => crate::memory::Tier::ShortTerm,
+            Tier::LongTerm => crate::memory::Tier::LongTerm,
+        };
+        let mut bm = self.universe()?;
+        self.snap.apply_tier(&mut bm, t, self.current_session)?;
+        Ok(bm)
+    }
+
+    fn time_range(
+        &self,
+        field: TimeField,
+        lo: Bound<u64>,
+        hi: Bound<u64>,
+    ) -> Result<RoaringBitmap> {
+        match field {
+            TimeField::Created => {
+                let from = match lo {
+                    Bound::Included(l) => l,
+                    Bound::Excluded(l) => l.saturating_add(1),
+                    Bound::Unbounded => 0,
+                };
+                let to = match hi {
+                    Bound::Included(h) => h.saturating_add(1),
+                    Bound::Excluded(h) => h,
+                    Bound::Unbounded => u64::MAX,
+                };
+                Ok(self.snap.created_range(from, to)? & self.universe()?)
+            }
+            _ => self.filter(&Leaf::Time(field, lo, hi), &self.universe()?),
+        }
+    }
+
+    fn importance_range(&self, lo: Bound<f32>, hi: Bound<f32>) -> Result<RoaringBitmap> {
+        self.filter(&Leaf::Importance(lo, hi), &self.universe()?)
+    }
+
+    fn text(&self, phrase: &str) -> Result<RoaringBitmap> {
+        let docs = memspine_index::lexical::phrase_or_terms_bitmap(&self.snap.txn, phrase)
+            .map_err(|e| Error::Index(e.to_string()))?;
+        let needle = phrase.to_lowercase();
+        let words = needle.split_whitespace().count();
+        let cand = docs & self.universe()?;
+        if words <= 1 {
+            return Ok(cand);
+        }
+        // Several words: the exact phrase (case-insensitive) must occur.
+        self.scan(&cand, &|_, m| {
+            Ok(m.content.to_lowercase().contains(&needle))
+        })
+    }
+
+    fn id(&self, id: u64) -> Result<RoaringBitmap> {
+        let mut b = RoaringBitmap::new();
+        if u32::try_from(id).is_ok_and(|i| self.universe().is_ok_and(|u| u.contains(i))) {
+            b.insert(id as u32);
+        }
+        Ok(b)
+    }
+
+    fn filter(&self, leaf: &Leaf, candidates: &RoaringBitmap) -> Result<RoaringBitmap> {
+        match leaf {
+            Leaf::Time(TimeField::Updated, lo, hi) => {
+                self.scan(candidates, &|_, m| Ok(in_bounds(m.updated_at, *lo, *hi)))
+            }
+            Leaf::Time(TimeField::Accessed, lo, hi) => self.scan(candidates, &|id, _| {
+                Ok(self
+                    .last_access(id)?
+                    .is_some_and(|t| in_bounds(t, *lo, *hi)))
+            }),
+            Leaf::Importance(lo, hi) => {
+                self.scan(candidates, &|_, m| Ok(in_bounds(m.importance, *lo, *hi)))
+            }
+            other => Ok(self.fetch(other)? & candidates),
+        }
+    }
+}
+
+/// Options of a query-language call.
+#[derive(Debug, Clone, Default)]
+pub struct QueryOptions {
+    /// The caller's current session (defines `tier:working`).
+    pub current_session: Option<String>,
+    /// Most memories returned (0: all).
+    pub limit: usize,
+}
+
+fn query_error(e: query::QueryError) -> Error {
+    Error::Query {
+        position: e.position,
+        message: e.to_string(),
+    }
+}
+
+impl Spine {
+    /// Runs a query-language string (e.g. `created_before:30d AND NOT pinned:true`) and returns the
+    /// matching memories in id order. Never splice user text into a query: use [`crate::query::Q`]
+    /// (the typed builder) and [`Spine::query`] instead.
+    pub fn query_dsl(&self, q: &str) -> Result<Vec<Memory>> {
+        let expr = query::parse(q).map_err(query_error)?;
+        self.query(&expr, &QueryOptions::default())
+    }
+
+    /// Runs a built or parsed expression.
+    pub fn query(&self, expr: &Expr, opts: &QueryOptions) -> Result<Vec<Memory>> {
+        let ids = self.query_ids(expr, opts)?;
+        let s = self.snapshot()?;
+        let mut out = Vec::new();
+        for id in ids.iter().take(if opts.limit == 0 {
+            usize::MAX
+        } else {
+            opts.limit
+        }) {
+            if let Some(m) = s.memory(u64::from(id))? {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids matching an expression, as a bitmap (for counting or as a search filter).
+    pub fn query_ids(&self, expr: &Expr, opts: &QueryOptions) -> Result<RoaringBitmap> {
+        let plan = query::plan(expr, self.now()).map_err(|e| Error::Query {
+            position: 0,
+            message: e.to_string(),
+        })?;
+        let snap = self.snapshot()?;
+        let access = Access {
+            snap: &snap,
+            include_archived: expr.mentions_archived(),
+            current_session: opts.current_session.as_deref(),
+        };
+        plan.execute(&access)
+    }
+}
