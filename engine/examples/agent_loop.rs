@@ -23,7 +23,11 @@ impl Llm for EchoModel {
         let remembered = prompt
             .lines()
             .skip_while(|l| !l.starts_with("## Relevant memories"))
-            .find(|l| l.starts_with("- [") && !l.contains("User query:"))
+            .find(|l| {
+                l.starts_with("- [")
+                    && !l.contains("User query:")
+                    && !l.contains("Assistant response:")
+            })
             .or_else(|| prompt.lines().find(|l| l.starts_with("- [")))
             .unwrap_or("(nothing yet)");
         format!(
