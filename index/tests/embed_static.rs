@@ -91,3 +91,23 @@ fn paraphrases_rank_above_unrelated_sentences() {
         .unwrap();
     assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]));
 }
+
+/// Prints the cost per text (run with `--release --nocapture` for the figure in the docs).
+#[test]
+fn reports_speed() {
+    let start = std::time::Instant::now();
+    let e = StaticEmbedder::new().unwrap();
+    // Only the first `new` of the process decodes; others may have run first.
+    println!("StaticEmbedder::new: {:?}", start.elapsed());
+    let texts: Vec<String> = (0..2000)
+        .map(|i| {
+            format!("Memory {i}: the user said their flight to Tokyo was moved to Tuesday morning.")
+        })
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let start = std::time::Instant::now();
+    let out = e.embed_batch(&refs).unwrap();
+    let per_text = start.elapsed().as_secs_f64() * 1e6 / refs.len() as f64;
+    println!("static embedder: {per_text:.2} µs per ~15-token text");
+    assert_eq!(out.len(), refs.len());
+}
