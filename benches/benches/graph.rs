@@ -1,0 +1,183 @@
+//! Criterion benches of the knowledge graph: 1-, 2- and 3-hop neighbourhoods (entities with
+//! their distance and every relation among them, default options: both directions, current
+//! facts, entity records loaded) on a random graph of N entities with average out-degree 16
+//! (N from MEMSPINE_BENCH_ENTITIES, default 100 000; 8 predicates, objects uniform at random).
+//! Before criterion runs, a timed loop prints p50/p95/p99 per depth, with and without loading
+//! entity records, and the average result sizes.
+//!
+//! Run: `MEMSPINE_BENCH_ENTITIES=1000000 cargo bench -p memspine-benches --bench graph`.
+//! Set MEMSPINE_BENCH_GRAPH_DB=/some/file.redb to keep the built graph and reuse it next time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use memspine_graph::{
+    add_triples, create_entity, neighborhood, stats, EntityRef, NewEntity, NewTriple,
+    TraversalOptions,
+};
+use redb::{Database, Durability, ReadableDatabase};
+
+const DEGREE: u64 = 16;
+const PREDICATES: u64 = 8;
+/// Edges per write transaction while building.
+const BATCH: u64 = 200_000;
+
+/// SplitMix64: deterministic graph and queries.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn entities_wanted() -> u64 {
+    std::env::var("MEMSPINE_BENCH_ENTITIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+fn open_db(path: &PathBuf) -> Database {
+    Database::builder()
+        .set_cache_size(8 << 30)
+        .create(path)
+        .unwrap()
+}
+
+/// Writes N entities (ids 1..=N) and N × 16 edges in large non-durable transactions, then one
+/// durable commit.
+fn build(db: &Database, n: u64) {
+    let t0 = Instant::now();
+    let mut rng = Rng(0x6EA9);
+    let mut w = db.begin_write().unwrap();
+    w.set_durability(Durability::None).unwrap();
+    for i in 1..=n {
+        create_entity(&w, &NewEntity::named(format!("entity {i}"), i)).unwrap();
+        if i % BATCH == 0 {
+            w.commit().unwrap();
+            w = db.begin_write().unwrap();
+            w.set_durability(Durability::None).unwrap();
+        }
+    }
+    let mut batch = Vec::with_capacity(BATCH as usize);
+    for s in 1..=n {
+        for _ in 0..DEGREE {
+            let o = 1 + rng.below(n);
+            let p = format!("p{}", rng.below(PREDICATES));
+            let mut t = NewTriple::new("", &p, "", s);
+            (t.subject, t.object) = (EntityRef::Id(s), EntityRef::Id(o));
+            batch.push(t);
+        }
+        if batch.len() as u64 >= BATCH {
+            add_triples(&w, &batch).unwrap();
+            batch.clear();
+            w.commit().unwrap();
+            w = db.begin_write().unwrap();
+            w.set_durability(Durability::None).unwrap();
+            eprintln!("  {s}/{n} subjects, {:.0?}", t0.elapsed());
+        }
+    }
+    add_triples(&w, &batch).unwrap();
+    w.set_durability(Durability::Immediate).unwrap();
+    w.commit().unwrap();
+    eprintln!(
+        "built {n} entities / {} edges in {:.1?}",
+        n * DEGREE,
+        t0.elapsed()
+    );
+}
+
+fn setup() -> (Option<tempfile::TempDir>, Database, u64) {
+    let n = entities_wanted();
+    let (dir, path) = match std::env::var("MEMSPINE_BENCH_GRAPH_DB") {
+        Ok(p) => (None, PathBuf::from(p)),
+        Err(_) => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("graph.redb");
+            (Some(dir), path)
+        }
+    };
+    let db = open_db(&path);
+    let have = stats(&db.begin_read().unwrap()).unwrap().entities;
+    if have != n {
+        assert_eq!(have, 0, "{} holds {have} entities, not {n}", path.display());
+        build(&db, n);
+    }
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("graph file: {:.1} MiB", bytes as f64 / (1 << 20) as f64);
+    (dir, db, n)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+/// Timed loop over random roots: p50/p95/p99 and mean result sizes.
+fn report(db: &Database, n: u64) {
+    let r = db.begin_read().unwrap();
+    // Warm the cache with one pass over roots used below.
+    for (depth, queries) in [(1u32, 2000usize), (2, 1000), (3, 100)] {
+        for with_entities in [true, false] {
+            let opts = TraversalOptions {
+                with_entities,
+                ..Default::default()
+            };
+            let mut rng = Rng(0xBEEF + u64::from(depth));
+            let mut times = Vec::with_capacity(queries);
+            let (mut ents, mut rels) = (0usize, 0usize);
+            for _ in 0..queries {
+                let root = 1 + rng.below(n);
+                let t = Instant::now();
+                let nb = neighborhood(&r, root, depth, &opts).unwrap();
+                times.push(t.elapsed());
+                ents += nb.entities.len();
+                rels += nb.relations.len();
+            }
+            times.sort_unstable();
+            eprintln!(
+                "{depth}-hop (records: {with_entities:5}) over {n} entities: p50 {:>9.3?}  \
+                 p95 {:>9.3?}  p99 {:>9.3?}  avg {} entities, {} relations",
+                percentile(&times, 0.50),
+                percentile(&times, 0.95),
+                percentile(&times, 0.99),
+                ents / queries,
+                rels / queries,
+            );
+        }
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let (_dir, db, n) = setup();
+    report(&db, n);
+    let r = db.begin_read().unwrap();
+    let opts = TraversalOptions::default();
+    let mut g = c.benchmark_group(format!("graph_neighborhood_{n}"));
+    g.sample_size(20).measurement_time(Duration::from_secs(5));
+    for depth in 1..=3u32 {
+        let mut rng = Rng(0xC0FFEE);
+        g.bench_function(format!("{depth}_hop"), |b| {
+            b.iter(|| {
+                let root = 1 + rng.below(n);
+                black_box(neighborhood(&r, root, depth, &opts).unwrap())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(graph, benches);
+criterion_main!(graph);
