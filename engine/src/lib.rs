@@ -18,6 +18,7 @@ mod access;
 pub mod bitmaps;
 pub mod clock;
 pub mod codec;
+mod consolidate;
 pub mod context;
 mod db;
 mod dsl;
@@ -38,6 +39,7 @@ mod verify;
 mod write;
 
 pub use clock::{Clock, ManualClock, Micros, SystemClock};
+pub use consolidate::{ConsolidateOptions, CONSOLIDATED};
 pub use context::{ContextOptions, ContextWindow, Weights};
 pub use db::{Durability, Options, Spine, DATA_FILE};
 pub use dsl::QueryOptions;
@@ -46,6 +48,7 @@ pub use error::{Error, Result};
 pub use graph::Entity;
 pub use log::Event;
 pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
+pub use memspine_compaction::{ExtractiveSummarizer, Summarizer};
 pub use memspine_graph::{
     Direction, GraphOp, Neighborhood, NewTriple, Paths, Relation, TraversalOptions,
 };
