@@ -152,3 +152,17 @@ fn bad_queries_name_the_position() {
         }
     }
 }
+
+/// Regression (fuzz finding, dsl_parse): a query near the length limit whose value holds control
+/// characters prints back longer than the limit (escapes), and re-parsing then refuses it as
+/// too long — by design, the limit applies to what a caller sends.
+#[test]
+fn canonical_form_may_outgrow_the_length_limit() {
+    let value = "\u{0}".repeat(memspine::query::MAX_QUERY_BYTES - 20);
+    let q = format!("tag:\"{value}\"");
+    let expr = query::parse(&q).unwrap();
+    let printed = expr.to_string();
+    assert!(printed.len() > memspine::query::MAX_QUERY_BYTES);
+    let e = query::parse(&printed).unwrap_err();
+    assert_eq!(e.kind, query::QueryErrorKind::TooLong);
+}
