@@ -48,6 +48,16 @@ struct ScopeArgs {
 }
 
 impl ScopeArgs {
+    /// A filter on these scope fields (other fields default).
+    fn filter(self) -> Filter {
+        Filter {
+            user: self.user,
+            session: self.session,
+            agent: self.agent,
+            ..Default::default()
+        }
+    }
+
     fn scope(&self) -> Scope {
         Scope {
             user: self.user.clone(),
@@ -356,13 +366,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         }
         Cmd::History { id } => out.events(&open(db)?.history(id)?),
         Cmd::Recent { count, scope } => {
-            let f = Filter {
-                user: scope.user,
-                session: scope.session,
-                agent: scope.agent,
-                ..Default::default()
-            };
-            out.memories(&open(db)?.recent_filtered(count, &f)?);
+            out.memories(&open(db)?.recent_filtered(count, &scope.filter())?);
         }
         Cmd::Log { hours, event_type } => {
             out.events(&open(db)?.query_recent(hours, event_type.as_deref())?)
@@ -403,9 +407,6 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             limit,
         } => {
             let f = Filter {
-                user: scope.user,
-                session: scope.session,
-                agent: scope.agent,
                 kind,
                 tags,
                 pinned: pinned.then_some(true),
@@ -414,6 +415,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 tier: tier.map(|t| t.parse()).transpose()?,
                 current_session: current_session.clone(),
                 include_archived: false,
+                ..scope.filter()
             };
             let s = open(db)?;
             let ids: Vec<MemoryId> = s.filter_ids(&f)?.into_iter().take(limit).collect();
@@ -433,12 +435,9 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 mode: mode.parse()?,
                 exact,
                 filter: Filter {
-                    user: scope.user,
-                    session: scope.session,
-                    agent: scope.agent,
                     kind,
                     tags,
-                    ..Default::default()
+                    ..scope.filter()
                 },
                 ..Default::default()
             };
@@ -457,12 +456,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             explain,
         } => {
             let opts = memspine::ContextOptions {
-                filter: Filter {
-                    user: scope.user,
-                    session: scope.session,
-                    agent: scope.agent,
-                    ..Default::default()
-                },
+                filter: scope.filter(),
                 ..Default::default()
             };
             let w = open(db)?.llm_context_window(&query, max_tokens, &opts)?;
