@@ -130,6 +130,41 @@ pub fn run(dir: Option<PathBuf>, out: &Out) -> Result<()> {
         );
     }
 
+    section(
+        out,
+        "Search: \"my sign-in keeps breaking\" for alice (hybrid = built-in embedder + BM25)",
+    );
+    for mode in [memspine::SearchMode::Lexical, memspine::SearchMode::Hybrid] {
+        let opts = memspine::SearchOptions {
+            limit: 3,
+            mode,
+            filter: Filter::user("alice"),
+            ..Default::default()
+        };
+        println!("{mode:?}:");
+        for h in db.search("my sign-in keeps breaking", &opts)? {
+            println!("  {:.3}  {}", h.score, memory_line(&h.memory));
+        }
+    }
+
+    section(
+        out,
+        "Context window for an LLM: \"What did Alice say about her login problem?\" (250 tokens)",
+    );
+    let opts = memspine::ContextOptions {
+        filter: Filter::user("alice"),
+        ..Default::default()
+    };
+    let w = db.llm_context_window("What did Alice say about her login problem?", 250, &opts)?;
+    println!("{}", w.text);
+    println!(
+        "({} of {} tokens; {} memories chosen, {} candidates dropped with a reason)",
+        w.tokens_used,
+        w.max_tokens,
+        w.chosen.len(),
+        w.dropped.len()
+    );
+
     section(out, "Update and history");
     if let Some(m) = db.recent(1)?.pop() {
         db.update(
