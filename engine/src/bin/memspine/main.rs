@@ -256,6 +256,26 @@ enum Cmd {
     },
     /// Database statistics.
     Stats,
+    /// Run one compaction pass now: the decay policy (demote, archive, consolidate, delete) and
+    /// log compaction. `--dry-run` prints the plan and changes nothing.
+    Compact {
+        /// Plan only: print what would be kept, demoted, archived, consolidated, deleted and why.
+        #[arg(long)]
+        dry_run: bool,
+        /// A JSON file of compaction options (`policy`, `memories`, `actions_per_txn`, `log`);
+        /// missing fields keep their defaults.
+        #[arg(long)]
+        options: Option<PathBuf>,
+        /// Leave the event log as it is.
+        #[arg(long)]
+        no_log: bool,
+        /// Afterwards give free space in the file back to the file system.
+        #[arg(long)]
+        reclaim: bool,
+        /// List every planned action (text output; JSON always has them).
+        #[arg(long)]
+        actions: bool,
+    },
     /// Check every checksum and invariant; non-zero exit on any problem.
     Verify,
     /// Rebuild derived structures and restore damaged records from the log.
@@ -280,6 +300,77 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compact_cmd(
+    db: &Path,
+    out: &Out,
+    dry_run: bool,
+    options: Option<&Path>,
+    no_log: bool,
+    reclaim: bool,
+    actions: bool,
+) -> Result<()> {
+    let mut opts: memspine::CompactOptions = match options {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
+        }
+        None => memspine::CompactOptions::default(),
+    };
+    if no_log {
+        opts.log = None;
+    }
+    let mut spine = open(db)?;
+    let report = spine.compact_with(&opts, dry_run)?;
+    let reclaimed = if reclaim && !dry_run {
+        Some(spine.reclaim_space()?)
+    } else {
+        None
+    };
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        #[serde(flatten)]
+        report: &'a memspine::CompactionReport,
+        reclaimed: Option<(u64, u64)>,
+    }
+    let shown = Shown {
+        report: &report,
+        reclaimed,
+    };
+    out.value(&shown, |s| {
+        let st = &s.report.stats;
+        let mut t = String::new();
+        if actions {
+            for a in &s.report.plan.actions {
+                t.push_str(&format!("{:<11} {:?}  {}\n", a.name(), a.ids(), a.reason()));
+            }
+        }
+        t.push_str(&format!(
+            "{}examined {} memories: kept {}, demoted {}, archived {}, deleted {}, consolidated {} into {}\n",
+            if st.dry_run { "DRY RUN (nothing changed): " } else { "" },
+            st.examined, st.kept, st.demoted, st.archived, st.deleted,
+            st.consolidated_sources, st.consolidated_groups
+        ));
+        t.push_str(&format!(
+            "log: {} pages merged, {} recompressed, {} events dropped\n",
+            st.log_pages_merged, st.log_pages_recompressed, st.log_events_dropped
+        ));
+        if !s.report.skipped.is_empty() {
+            t.push_str(&format!("skipped {} actions (memories changed meanwhile)\n", s.report.skipped.len()));
+        }
+        t.push_str(&format!(
+            "{} transactions in {:.1} ms; {} -> {} bytes on disk",
+            st.transactions, st.total_us as f64 / 1e3, st.bytes_before, st.bytes_after
+        ));
+        if let Some((b, a)) = s.reclaimed {
+            t.push_str(&format!("\nreclaim: data file {b} -> {a} bytes"));
+        }
+        t
+    });
+    Ok(())
 }
 
 fn open(db: &Path) -> Result<Spine> {
@@ -510,6 +601,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             out.memories(&open(db)?.query(&expr, &opts)?);
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
+        Cmd::Compact {
+            dry_run,
+            options,
+            no_log,
+            reclaim,
+            actions,
+        } => compact_cmd(
+            db,
+            out,
+            dry_run,
+            options.as_deref(),
+            no_log,
+            reclaim,
+            actions,
+        )?,
         Cmd::Verify => {
             let r = open(db)?.verify()?;
             out.value(&r, |r| {
