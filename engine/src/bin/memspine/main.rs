@@ -239,6 +239,10 @@ enum Cmd {
         /// Also list every candidate, chosen or dropped, with its score and reason.
         #[arg(long)]
         explain: bool,
+        /// Token counter: `estimate` (⌈bytes/3⌉), or exact `cl100k` / `o200k` (needs a build
+        /// with `--features tiktoken`).
+        #[arg(long, default_value = "estimate", value_parser = ["estimate", "cl100k", "o200k"])]
+        tokenizer: String,
     },
     /// The knowledge graph: add facts, show neighbourhoods, find paths.
     #[command(subcommand)]
@@ -454,12 +458,15 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             max_tokens,
             scope,
             explain,
+            tokenizer,
         } => {
             let opts = memspine::ContextOptions {
                 filter: scope.filter(),
                 ..Default::default()
             };
-            let w = open(db)?.llm_context_window(&query, max_tokens, &opts)?;
+            let counter = memspine::context::tokens::counter_by_name(&tokenizer)?;
+            let w =
+                open(db)?.llm_context_window_with(&query, max_tokens, &opts, counter.as_ref())?;
             out.value(&w, |w| {
                 let mut t = w.text.clone();
                 t.push_str(&format!(
