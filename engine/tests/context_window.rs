@@ -225,6 +225,10 @@ proptest! {
     fn never_exceeds_the_budget(budget in 0usize..400, contents in proptest::collection::vec("[a-zA-Z ,.!?é✓🦀\n<|>]{1,120}", 1..25), pins in proptest::collection::vec(any::<bool>(), 25)) {
         let dir = common::temp();
         let (db, clock) = common::open_with_clock(&common::db_path(&dir));
+        // The query mentions the entity `query`: its facts compete for the budget too.
+        for (i, c) in contents.iter().take(contents.len() % 7).enumerate() {
+            db.add_triple(memspine::NewTriple::new("query", "relates_to", &format!("thing {i} {}", c.len()), 0)).unwrap();
+        }
         for (i, c) in contents.iter().enumerate() {
             clock.advance(Duration::from_secs(30));
             if c.trim().is_empty() { continue; }

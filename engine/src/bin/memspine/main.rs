@@ -493,6 +493,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                             d.id, d.score, d.reason
                         ));
                     }
+                    if !w.mentioned_entities.is_empty() {
+                        t.push_str(&format!(
+                            "\nentities in the query: {}",
+                            w.mentioned_entities.join(", ")
+                        ));
+                    }
+                    for f in &w.facts {
+                        t.push_str(&format!(
+                            "\nfact    edge {:>6}: {} {} {}",
+                            f.fact.edge, f.fact.subject, f.fact.predicate, f.fact.object
+                        ));
+                    }
+                    for d in &w.dropped_facts {
+                        t.push_str(&format!("\ndropped edge {:>6} {:?}", d.edge, d.reason));
+                    }
                 }
                 t
             });
