@@ -275,12 +275,13 @@ impl Spine {
                 e.signals.lexical = lex;
             }
         };
-        let pinned = Filter {
-            pinned: Some(true),
-            ..opts.filter.clone()
-        };
-        for m in self.get_many(&self.filter_ids(&pinned)?)? {
-            add(m, "pinned", None, None);
+        // One snapshot and one evaluation of the filter for the pinned, graph and recent sources.
+        let snap = self.snapshot()?;
+        let allowed = snap.filter(&opts.filter)?;
+        for id in &(&allowed & &snap.bitmap("pinned")?) {
+            if let Some(m) = snap.memory(u64::from(id))? {
+                add(m, "pinned", None, None);
+            }
         }
         if let Some(hits) = self.semantic_candidates(query, opts)? {
             for h in hits {
@@ -302,15 +303,20 @@ impl Spine {
                 add(h.memory, "lexical", None, Some(norm));
             }
         }
-        let snap = self.snapshot()?;
-        let graph = GraphContext::build(&snap, query, &snap.filter(&opts.filter)?, opts)?;
+        let graph = GraphContext::build(&snap, query, &allowed, opts)?;
         for id in &graph.proposed {
             if let Some(m) = snap.memory(id.0)? {
                 add(m, "graph", None, None);
             }
         }
-        for m in self.recent_filtered(opts.recent_candidates, &opts.filter)? {
-            add(m, "recent", None, None);
+        // The conversation: the memories stored last in the filter (highest ids, i.e. store
+        // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
+        // exactly but walks the global time index until it has found enough of this scope's
+        // memories, which for a light user at 1M memories is most of the index.
+        for id in allowed.iter().rev().take(opts.recent_candidates) {
+            if let Some(m) = snap.memory(u64::from(id))? {
+                add(m, "recent", None, None);
+            }
         }
         let mut out: Vec<Candidate> = cands.into_values().collect();
         for c in &mut out {
@@ -483,7 +489,7 @@ fn normalise_text(s: &str) -> String {
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    memspine_index::kernels::dot(a, b)
 }
 
 const HEADINGS: [(Section, &str); 3] = [
