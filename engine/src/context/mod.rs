@@ -402,6 +402,12 @@ impl Spine {
                 continue;
             }
             let norm = normalise_text(&c.memory.content);
+            if c.section == Section::Pinned {
+                // Pinned memories are always kept: no need to look for what they duplicate.
+                seen_text.entry(norm).or_insert(c.memory.id);
+                kept.push(c);
+                continue;
+            }
             let dup = seen_text.get(&norm).copied().or_else(|| {
                 let v = vectors.get(&c.memory.id)?;
                 kept.iter().find_map(|k| {
