@@ -51,7 +51,10 @@ pub use entity::{
     resolve, Entity, EntityDeleted, EntityRef, NewEntity,
 };
 pub use error::{GraphError, Result};
-pub use links::{entities_of_memory, link_memory, memories_about, move_links, unlink_memory};
+pub use links::{
+    entities_of_memory, link_memory, memories_about, move_links, recent_memories_about,
+    unlink_memory,
+};
 pub use normalize::{normalize, MAX_NAME_BYTES};
 pub use op::{GraphOp, OpOutcome};
 pub use read::{edges, Direction, Relation};

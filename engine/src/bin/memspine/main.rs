@@ -239,6 +239,10 @@ enum Cmd {
         /// Also list every candidate, chosen or dropped, with its score and reason.
         #[arg(long)]
         explain: bool,
+        /// Token counter: `estimate` (⌈bytes/3⌉), or exact `cl100k` / `o200k` (needs a build
+        /// with `--features tiktoken`).
+        #[arg(long, default_value = "estimate", value_parser = ["estimate", "cl100k", "o200k"])]
+        tokenizer: String,
     },
     /// The knowledge graph: add facts, show neighbourhoods, find paths.
     #[command(subcommand)]
@@ -545,12 +549,15 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             max_tokens,
             scope,
             explain,
+            tokenizer,
         } => {
             let opts = memspine::ContextOptions {
                 filter: scope.filter(),
                 ..Default::default()
             };
-            let w = open(db)?.llm_context_window(&query, max_tokens, &opts)?;
+            let counter = memspine::context::tokens::counter_by_name(&tokenizer)?;
+            let w =
+                open(db)?.llm_context_window_with(&query, max_tokens, &opts, counter.as_ref())?;
             out.value(&w, |w| {
                 let mut t = w.text.clone();
                 t.push_str(&format!(
@@ -576,6 +583,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                             "\ndropped {:>6} {:.3} {:?}",
                             d.id, d.score, d.reason
                         ));
+                    }
+                    if !w.mentioned_entities.is_empty() {
+                        t.push_str(&format!(
+                            "\nentities in the query: {}",
+                            w.mentioned_entities.join(", ")
+                        ));
+                    }
+                    for f in &w.facts {
+                        t.push_str(&format!(
+                            "\nfact    edge {:>6}: {} {} {}",
+                            f.fact.edge, f.fact.subject, f.fact.predicate, f.fact.object
+                        ));
+                    }
+                    for d in &w.dropped_facts {
+                        t.push_str(&format!("\ndropped edge {:>6} {:?}", d.edge, d.reason));
                     }
                 }
                 t
