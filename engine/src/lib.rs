@@ -50,7 +50,8 @@ pub use log::Event;
 pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
 pub use memspine_compaction::{ExtractiveSummarizer, Summarizer};
 pub use memspine_graph::{
-    Direction, GraphOp, Neighborhood, NewTriple, Paths, Relation, TraversalOptions,
+    Direction, EntityDeleted, GraphOp, GraphRepair, Neighborhood, NewTriple, OpOutcome, Paths,
+    Relation, TraversalOptions, TripleAdded,
 };
 pub use read::Filter;
 pub use repair::RepairReport;
