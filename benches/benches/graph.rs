@@ -187,6 +187,7 @@ fn primitives(db: &Database, n: u64) {
     };
     for pass in ["cold", "warm"] {
         let (mut range_t, mut get_t, mut rows) = (Vec::new(), Vec::new(), 0usize);
+        let mut open_t = Vec::new();
         for &e in &roots {
             let t = Instant::now();
             for row in out
@@ -198,11 +199,27 @@ fn primitives(db: &Database, n: u64) {
             }
             range_t.push(t.elapsed());
             let t = Instant::now();
+            for row in out.range((e, 0, 0, 0)..).unwrap() {
+                let row = row.unwrap();
+                if row.0.value().0 != e {
+                    break;
+                }
+                black_box(row);
+            }
+            open_t.push(t.elapsed());
+            let t = Instant::now();
             black_box(ents.get(e).unwrap());
             get_t.push(t.elapsed());
         }
         range_t.sort_unstable();
         get_t.sort_unstable();
+        open_t.sort_unstable();
+        eprintln!(
+            "primitives ({pass}): open-ended range read, stopped at the next entity: p50 {:.2?} \
+             p95 {:.2?}",
+            percentile(&open_t, 0.5),
+            percentile(&open_t, 0.95),
+        );
         eprintln!(
             "primitives ({pass}): out-list range read p50 {:.2?} p95 {:.2?} ({} rows avg); \
              entity point read p50 {:.2?} p95 {:.2?}",
