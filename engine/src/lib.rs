@@ -57,7 +57,8 @@ pub use memspine_compaction::{
     MediumAction, Plan, Reason, Summarizer,
 };
 pub use memspine_graph::{
-    Direction, GraphOp, Neighborhood, NewTriple, Paths, Relation, TraversalOptions,
+    Direction, EntityDeleted, GraphOp, GraphRepair, Neighborhood, NewTriple, OpOutcome, Paths,
+    Relation, TraversalOptions, TripleAdded,
 };
 pub use read::Filter;
 pub use repair::RepairReport;

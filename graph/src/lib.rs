@@ -35,6 +35,7 @@ mod links;
 mod normalize;
 mod op;
 mod read;
+mod repair;
 mod tables;
 mod text;
 mod traverse;
@@ -58,6 +59,7 @@ pub use links::{
 pub use normalize::{normalize, MAX_NAME_BYTES};
 pub use op::{GraphOp, OpOutcome};
 pub use read::{edges, Direction, Relation};
+pub use repair::{repair, GraphRepair};
 pub use tables::{init, GRAPH_FORMAT_VERSION};
 pub use text::{entities_in_text, Mention, MAX_NGRAM_WORDS};
 pub use traverse::{

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use memspine::clock::parse_rfc3339;
-use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, Options, Scope, Spine};
+use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options, Scope, Spine};
 
 use output::Out;
 
@@ -297,6 +297,10 @@ enum Cmd {
         /// Store vectors of this dimension too (0: none).
         #[arg(long, default_value_t = 0)]
         dim: usize,
+        /// Store each memory with two facts in the same transaction (`crash_facts`); one memory
+        /// per transaction.
+        #[arg(long)]
+        graph: bool,
     },
     /// Build a database from the shipped sample and show what the engine does.
     Demo {
@@ -665,7 +669,12 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             );
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
-        Cmd::CrashWriter { batch, start, dim } => crash_writer(db, batch, start, dim)?,
+        Cmd::CrashWriter {
+            batch,
+            start,
+            dim,
+            graph,
+        } => crash_writer(db, batch, start, dim, graph)?,
     }
     Ok(0)
 }
@@ -716,7 +725,23 @@ fn crash_vector(n: u64, dim: usize) -> Vec<f32> {
         .collect()
 }
 
-fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize) -> Result<()> {
+/// The facts the crash writer stores with its `n`-th memory in graph mode; the crash test
+/// recomputes them: `(e{n % 300}, rel{n % 4}, e{(7n + 3) % 300})` and
+/// `(e{n % 300}, at, place{n % 11})` with `at` single-valued.
+fn crash_facts(n: u64) -> Vec<NewTriple> {
+    let s = format!("e{}", n % 300);
+    vec![
+        NewTriple::new(
+            &s,
+            &format!("rel{}", n % 4),
+            &format!("e{}", (7 * n + 3) % 300),
+            0,
+        ),
+        NewTriple::new(&s, "at", &format!("place{}", n % 11), 0),
+    ]
+}
+
+fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize, graph: bool) -> Result<()> {
     use std::io::Write;
     let opts = Options {
         dimension: (dim > 0).then_some(dim),
@@ -725,6 +750,15 @@ fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize) -> Result<()> {
     let s = Spine::open(db, opts)?;
     let mut out = std::io::stdout().lock();
     let mut n = start;
+    if graph {
+        s.declare_predicate("at", true)?;
+        loop {
+            let (id, _) = s.store_with_facts(NewMemory::new(crash_content(n)), crash_facts(n))?;
+            writeln!(out, "ack {id} {n}")?;
+            out.flush()?;
+            n += 1;
+        }
+    }
     loop {
         let items: Vec<NewMemory> = (n..n + batch as u64)
             .map(|i| {
