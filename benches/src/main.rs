@@ -101,6 +101,9 @@ struct Args {
     /// List the operations and exit.
     #[arg(long)]
     list_ops: bool,
+    /// Skip the "compacting" phase (the operations again, with the compactor running).
+    #[arg(long)]
+    no_compaction: bool,
 }
 
 /// Query vectors of the recall measurement.
@@ -116,6 +119,7 @@ struct Config {
     ops: Vec<String>,
     db: PathBuf,
     keep: bool,
+    compaction: bool,
 }
 
 impl Config {
@@ -148,6 +152,7 @@ impl Config {
             ops: a.ops.clone(),
             db: a.db.clone().unwrap_or(default_db),
             keep: a.keep,
+            compaction: !a.no_compaction,
         })
     }
 }
@@ -198,9 +203,14 @@ fn run(cfg: &Config) -> Result<Report> {
         seed: cfg.shape.seed,
         phase: "idle",
     };
-    // A "compacting" phase (the same operations with the background compactor running) joins
-    // here once the engine has a compactor.
-    let results = runner::run_all(&cx, &ops, &spec);
+    let mut results = runner::run_all(&cx, &ops, &spec);
+    let compaction = if cfg.compaction {
+        let (c, compacting) = compacting_phase(&cx, &ops, &spec)?;
+        results.extend(compacting);
+        Some(c)
+    } else {
+        None
+    };
     let recall = if cfg.shape.dim > 0 {
         let r = recall::measure(&cx, RECALL_QUERIES, cfg.shape.seed)?;
         eprintln!("recall@10: global {:.4}, scoped {:.4}", r.global, r.scoped);
@@ -209,6 +219,26 @@ fn run(cfg: &Config) -> Result<Report> {
         None
     };
     drop(db);
+    let mut compaction = compaction;
+    if let Some(c) = compaction.as_mut() {
+        // redb copy-on-write grows the file while pages are rewritten (the freed space is reused
+        // by later writes); giving it back needs the handle alone.
+        let opts = memspine::Options {
+            create: false,
+            dimension: (cfg.shape.dim > 0).then_some(cfg.shape.dim),
+            ..memspine::Options::default()
+        };
+        let started = Instant::now();
+        let mut db = memspine::Spine::open(&cfg.db, opts)?;
+        db.reclaim_space()?;
+        drop(db);
+        c.bytes_after_reclaim = memspine::dir_bytes(&cfg.db);
+        c.reclaim_secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "reclaim: {} bytes on disk after {:.1} s",
+            c.bytes_after_reclaim, c.reclaim_secs
+        );
+    }
     if !cfg.keep {
         std::fs::remove_dir_all(&cfg.db)
             .with_context(|| format!("removing {}", cfg.db.display()))?;
@@ -229,10 +259,62 @@ fn run(cfg: &Config) -> Result<Report> {
         summary: report::summary(&load, &results, recall.as_ref()),
         recall,
         load,
+        compaction,
         ops: results,
         missing: ops::PENDING.iter().map(|s| (*s).to_owned()).collect(),
         total_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The same operations again while a compactor thread runs passes back to back (the first does
+/// the real work: the workload's months of memories meet the decay policy). Returns what the
+/// first pass did and the phase's latencies.
+fn compacting_phase(
+    cx: &OpCtx,
+    ops: &[OpSpec],
+    spec: &RunSpec,
+) -> Result<(report::CompactionRun, Vec<runner::OpReport>)> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let db = cx.db.clone();
+    let flag = stop.clone();
+    let worker = std::thread::spawn(move || -> Result<(memspine::CompactionStats, u64, f64)> {
+        let started = Instant::now();
+        let opts = memspine::CompactOptions::default();
+        let first = db.compact_with(&opts, false)?.stats;
+        let first_secs = started.elapsed().as_secs_f64();
+        let mut passes = 1;
+        while !flag.load(Ordering::Relaxed) {
+            db.compact_with(&opts, false)?;
+            passes += 1;
+        }
+        Ok((first, passes, first_secs))
+    });
+    eprintln!("compacting phase: the operations again with the compactor running");
+    let spec = RunSpec {
+        phase: "compacting",
+        ..*spec
+    };
+    let results = runner::run_all(cx, ops, &spec);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (first, passes, first_secs) = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the compactor thread panicked"))??;
+    eprintln!(
+        "compaction: first pass {:.1} s over {} memories, {} passes in the phase",
+        first_secs, first.examined, passes
+    );
+    Ok((
+        report::CompactionRun {
+            memories_per_sec: first.examined as f64 / first_secs.max(1e-9),
+            first_pass_secs: first_secs,
+            passes,
+            bytes_after_reclaim: 0,
+            reclaim_secs: 0.0,
+            first_pass: first,
+        },
+        results,
+    ))
 }
 
 fn main() -> Result<()> {

@@ -79,5 +79,4 @@ pub fn all() -> Vec<OpSpec> {
 pub const PENDING: &[&str] = &[
     "graph_2hop (get_neighborhood)",
     "graph triples in the workload",
-    "compactor running",
 ];

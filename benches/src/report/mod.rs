@@ -34,12 +34,31 @@ pub struct Report {
     pub ops: Vec<OpReport>,
     /// Recall@10 of the default search vs exact (None without vectors).
     pub recall: Option<RecallReport>,
+    /// What the compactor did during the "compacting" phase (None with `--no-compaction`).
+    pub compaction: Option<CompactionRun>,
     /// Headline figures next to the article's and our targets.
     pub summary: Vec<SummaryRow>,
     /// What the harness could not measure yet (engine API missing).
     pub missing: Vec<String>,
     /// Seconds the whole run took.
     pub total_secs: f64,
+}
+
+/// The compactor during the "compacting" phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompactionRun {
+    /// The first pass (the one that finds the work): counts, bytes before and after, timings.
+    pub first_pass: memspine::CompactionStats,
+    /// Its wall time.
+    pub first_pass_secs: f64,
+    /// Memories examined per second by the first pass.
+    pub memories_per_sec: f64,
+    /// Passes run during the phase.
+    pub passes: u64,
+    /// Bytes of the database's files after the run and `reclaim_space`.
+    pub bytes_after_reclaim: u64,
+    /// Time of that reclaim (open + redb file compaction + close).
+    pub reclaim_secs: f64,
 }
 
 /// The machine a run was made on.

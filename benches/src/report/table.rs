@@ -11,6 +11,31 @@ pub fn render(r: &Report) -> String {
     header(&mut s, r);
     ops_table(&mut s, &r.ops);
     summary_table(&mut s, &r.summary);
+    if let Some(c) = &r.compaction {
+        let f = &c.first_pass;
+        let _ = writeln!(
+            s,
+            "\ncompaction (first pass, {:.1} s, {:.0} memories/s): examined {}, kept {}, demoted {}, \
+             archived {}, deleted {}, consolidated {} into {}; log pages merged {}, recompressed {}; \
+             bytes on disk {} -> {} ({} after reclaim_space, {:.1} s); {} passes during the compacting phase",
+            c.first_pass_secs,
+            c.memories_per_sec,
+            f.examined,
+            f.kept,
+            f.demoted,
+            f.archived,
+            f.deleted,
+            f.consolidated_sources,
+            f.consolidated_groups,
+            f.log_pages_merged,
+            f.log_pages_recompressed,
+            f.bytes_before,
+            f.bytes_after,
+            c.bytes_after_reclaim,
+            c.reclaim_secs,
+            c.passes
+        );
+    }
     if !r.missing.is_empty() {
         let _ = writeln!(
             s,
