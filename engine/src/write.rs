@@ -137,9 +137,7 @@ impl<'t> WriteCtx<'t> {
         self.push_slot(slot, Some(v))?;
         self.vector_slot.insert(id, slot as u32)?;
         if let Some(vs) = &self.spine.inner.vectors {
-            if let Ok(mut o) = vs.overrides.write() {
-                o.set(id, slot as u32);
-            }
+            vs.stage_override(id, Some(slot as u32));
         }
         Ok(slot)
     }
@@ -210,9 +208,7 @@ impl<'t> WriteCtx<'t> {
         memspine_graph::unlink_memory(self.txn, id)?;
         if self.vector_slot.remove(id)?.is_some() {
             if let Some(vs) = &self.spine.inner.vectors {
-                if let Ok(mut o) = vs.overrides.write() {
-                    o.remove(id);
-                }
+                vs.stage_override(id, None);
             }
         }
         Ok(())

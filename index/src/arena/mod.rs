@@ -105,6 +105,19 @@ impl Arena {
         Ok(arena)
     }
 
+    /// Sets (or clears) a fault-injection hook on the arena's file I/O (tests and fuzzing only).
+    #[doc(hidden)]
+    pub fn set_io_hook(&mut self, hook: Option<crate::fault::Hook>) {
+        for f in &mut self.files {
+            f.set_hook(hook.clone());
+        }
+    }
+
+    /// True after a failed sync: the handle refuses writes until the arena is opened again.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
     /// The vector dimension.
     pub fn dim(&self) -> u32 {
         self.dim
