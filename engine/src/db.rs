@@ -232,7 +232,7 @@ impl Spine {
                 drop(txn);
                 // An I/O failure inside the transaction (redb spilling pages, the arena): the
                 // files' state is unknown, so the handle refuses writes until reopened.
-                if matches!(e, Error::Io(_) | Error::Storage(_)) && w.poisoned.is_none() {
+                if e.is_storage_failure() && w.poisoned.is_none() {
                     w.poisoned = Some(e.to_string());
                 }
                 self.rollback_arena(arena_len, &mut w);

@@ -40,7 +40,7 @@ pub(crate) struct WriteCtx<'t> {
 }
 
 fn ix(e: memspine_index::Error) -> Error {
-    Error::Index(e.to_string())
+    Error::from_index(e)
 }
 
 impl<'t> WriteCtx<'t> {
@@ -117,7 +117,7 @@ impl<'t> WriteCtx<'t> {
         let Some(a) = self.arena.as_mut() else {
             return Ok(());
         };
-        let slot = a.push(vector).map_err(|e| Error::Index(e.to_string()))?;
+        let slot = a.push(vector).map_err(ix)?;
         if u64::from(slot) != number {
             return Err(Error::corrupt(
                 "vector arena",

@@ -433,3 +433,43 @@ fn a_failed_vector_update_leaves_search_unchanged() {
         .collect();
     assert_eq!(after, before);
 }
+
+/// Regression (found by the model fuzz target): a storage failure reported through the lexical
+/// index (wrapped in its own error type — here the file growth while a delete removes the
+/// memory's postings) did not poison the handle; only redb's and plain I/O errors did.
+#[test]
+fn a_storage_failure_in_the_lexical_index_poisons() {
+    let dir = temp();
+    let clock = ManualClock::new(T0);
+    let faults = Faults::new();
+    let opts = Options {
+        dimension: Some(4),
+        embedder: memspine::EmbedderChoice::None,
+        cache_bytes: 1 << 20,
+        ..options(&clock, Some(&faults))
+    };
+    let db = Spine::open(dir.path().join("db"), opts).unwrap();
+    let id = db
+        .store(
+            NewMemory::new("email")
+                .user("alice")
+                .tag("blue")
+                .importance(0.25)
+                .vector(vec![-2.0, -5.0, 2.0, -3.0]),
+        )
+        .unwrap();
+    faults.arm(Plan {
+        target: Target::Db,
+        kind: Kind::FailSetLen,
+        nth: 0,
+        sticky: false,
+    });
+    let res = db.delete(id);
+    assert!(
+        faults.fired(),
+        "the delete no longer grows the file: adjust the test"
+    );
+    assert!(res.is_err());
+    assert!(db.is_poisoned(), "not poisoned after {res:?}");
+    assert!(matches!(db.delete(id), Err(Error::Poisoned(_))));
+}
