@@ -45,6 +45,9 @@ pub struct Options {
     /// Fault injection on the database file and the arena (tests and fuzzing only).
     #[doc(hidden)]
     pub faults: Option<crate::fault::Faults>,
+    /// Start a background compactor with the handle (default none; see
+    /// [`Spine::start_compactor`]).
+    pub compactor: Option<crate::compact::CompactorConfig>,
 }
 
 impl Default for Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
+            compactor: None,
         }
     }
 }
@@ -90,21 +94,31 @@ pub(crate) struct Inner {
     pub vectors: Option<crate::vectors::Vectors>,
     /// The embedder (when the database has one).
     pub embedder: Embedder,
+    /// The background compactor, when one runs.
+    pub compactor: Mutex<Option<crate::compact::Worker>>,
+}
+
+impl Inner {
+    /// Writes pending access counts in their own transaction.
+    pub(crate) fn flush_access(&self) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        self.access.drain_into(&txn)?;
+        txn.commit()?;
+        Ok(())
+    }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Best effort: write pending access counts when the last handle goes away — unless a
-        // failed write poisoned the handle (it refuses every write until reopened).
-        let poisoned = self.writer.lock().map_or(true, |w| w.poisoned.is_some());
-        if poisoned {
+        if let Some(w) = self.compactor.get_mut().ok().and_then(Option::take) {
+            w.stop();
+        }
+        // A failed write poisoned the handle: it refuses every write until reopened.
+        if self.writer.lock().map_or(true, |w| w.poisoned.is_some()) {
             return;
         }
-        if let Ok(txn) = self.db.begin_write() {
-            if self.access.drain_into(&txn).is_ok() {
-                let _ = txn.commit();
-            }
-        }
+        // Best effort: write pending access counts when the last handle goes away.
+        let _ = self.flush_access();
     }
 }
 
@@ -118,6 +132,14 @@ pub(crate) struct WriterState {
 #[derive(Clone)]
 pub struct Spine {
     pub(crate) inner: Arc<Inner>,
+    /// Shared by the clones of one opening (the background compactor's passes have their own):
+    /// when the last clone of the user's goes, a running compactor pass is told to let go.
+    pub(crate) token: Arc<HandleToken>,
+}
+
+/// Who a [`Spine`] clone belongs to.
+pub(crate) struct HandleToken {
+    pub worker: bool,
 }
 
 impl std::fmt::Debug for Spine {
@@ -147,7 +169,9 @@ impl Spine {
                 a.set_io_hook(Some(f.arena_hook()));
             }
         }
-        Ok(Spine {
+        let compactor = opts.compactor.clone();
+        let spine = Spine {
+            token: Arc::new(HandleToken { worker: false }),
             inner: Arc::new(Inner {
                 db,
                 path,
@@ -158,8 +182,13 @@ impl Spine {
                 log_cache: Default::default(),
                 vectors,
                 embedder,
+                compactor: Mutex::new(None),
             }),
-        })
+        };
+        if let Some(cfg) = compactor {
+            spine.start_compactor(cfg)?;
+        }
+        Ok(spine)
     }
 
     /// Opens with default options.
