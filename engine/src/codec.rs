@@ -40,3 +40,16 @@ pub fn parse_import_line(line: &str) -> Result<crate::NewMemory> {
 pub fn encode_log_page(records: &mut [crate::log::LogRecord]) -> Result<Vec<u8>> {
     crate::log::page::encode(records, 3).map(|(_, b)| b)
 }
+
+/// Decodes an arena file header (the first 64 bytes) as each kind of arena file.
+pub fn decode_arena_header(bytes: &[u8]) -> Result<u32> {
+    memspine_index::arena::decode_header_for_fuzz(bytes)
+        .map_err(|e| crate::Error::Index(e.to_string()))
+}
+
+/// Writes `bytes` as the three arena files into `dir` (layout: see
+/// `memspine_index::arena::decode_files_for_fuzz`) and opens, verifies and searches them.
+pub fn decode_arena_files(dir: &std::path::Path, bytes: &[u8]) -> Result<u32> {
+    memspine_index::arena::decode_files_for_fuzz(dir, bytes)
+        .map_err(|e| crate::Error::Index(e.to_string()))
+}

@@ -42,6 +42,9 @@ pub struct Options {
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
     pub embedder: crate::embedding::EmbedderChoice,
+    /// Fault injection on the database file and the arena (tests and fuzzing only).
+    #[doc(hidden)]
+    pub faults: Option<crate::fault::Faults>,
     /// Start a background compactor with the handle (default none; see
     /// [`Spine::start_compactor`]).
     pub compactor: Option<crate::compact::CompactorConfig>,
@@ -58,6 +61,7 @@ impl Default for Options {
             cache_bytes: 256 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
+            faults: None,
             compactor: None,
         }
     }
@@ -109,6 +113,10 @@ impl Drop for Inner {
         if let Some(w) = self.compactor.get_mut().ok().and_then(Option::take) {
             w.stop();
         }
+        // A failed write poisoned the handle: it refuses every write until reopened.
+        if self.writer.lock().map_or(true, |w| w.poisoned.is_some()) {
+            return;
+        }
         // Best effort: write pending access counts when the last handle goes away.
         let _ = self.flush_access();
     }
@@ -156,6 +164,11 @@ impl Spine {
         })?;
         restrict_permissions(&file);
         let vectors = open_vectors(&db, &path, &settings)?;
+        if let (Some(v), Some(f)) = (&vectors, &opts.faults) {
+            if let Ok(mut a) = v.arena.lock() {
+                a.set_io_hook(Some(f.arena_hook()));
+            }
+        }
         let compactor = opts.compactor.clone();
         let spine = Spine {
             token: Arc::new(HandleToken { worker: false }),
@@ -232,7 +245,12 @@ impl Spine {
         let result = (|| {
             let out = f(&txn, &mut counters, now)?;
             self.inner.access.drain_into(&txn)?;
-            self.sync_arena(&mut counters)?;
+            if let Err(e) = self.sync_arena(&mut counters) {
+                // The arena's files are in an unknown state (fjall's rule: no write after a
+                // failed write or fsync until the database is reopened).
+                w.poisoned = Some(e.to_string());
+                return Err(e);
+            }
             let mut meta = txn.open_table(META)?;
             schema::put_meta(&mut meta, key::COUNTERS, &counters)?;
             Ok(out)
@@ -241,7 +259,13 @@ impl Spine {
             Ok(out) => out,
             Err(e) => {
                 drop(txn);
+                // An I/O failure inside the transaction (redb spilling pages, the arena): the
+                // files' state is unknown, so the handle refuses writes until reopened.
+                if e.is_storage_failure() && w.poisoned.is_none() {
+                    w.poisoned = Some(e.to_string());
+                }
                 self.rollback_arena(arena_len, &mut w);
+                self.finish_staged(false, &mut w);
                 return Err(e);
             }
         };
@@ -249,10 +273,22 @@ impl Spine {
             let e = Error::from(e);
             w.poisoned = Some(e.to_string());
             self.rollback_arena(arena_len, &mut w);
+            self.finish_staged(false, &mut w);
             return Err(e);
         }
         self.publish_arena(&mut w);
+        self.finish_staged(true, &mut w);
         Ok(out)
+    }
+
+    /// Applies the write's staged slot overrides after its commit (once the arena published the
+    /// new slots), or drops them after a failure.
+    fn finish_staged(&self, committed: bool, w: &mut WriterState) {
+        if let Some(v) = &self.inner.vectors {
+            if v.finish_staged(committed).is_err() {
+                w.poisoned = Some("the vector slot overrides could not be updated".into());
+            }
+        }
     }
 
     fn arena_len(&self) -> Result<Option<u32>> {
@@ -431,6 +467,12 @@ fn restrict_permissions(file: &Path) {
 fn open_redb(dir: &Path, file: &Path, opts: &Options) -> Result<redb::Database> {
     let mut b = redb::Database::builder();
     b.set_cache_size(opts.cache_bytes);
+    if let Some(f) = &opts.faults {
+        let backend = crate::fault::FaultyBackend::open(file, f.clone())?;
+        return b
+            .create_with_backend(backend)
+            .map_err(|e| map_open_error(dir, e));
+    }
     let r = if file.exists() {
         b.open(file)
     } else {

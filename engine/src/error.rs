@@ -143,6 +143,26 @@ impl Error {
         }
     }
 
+    /// An index-crate error, keeping I/O and storage failures recognisable (they poison the
+    /// handle when they happen inside a write).
+    pub(crate) fn from_index(e: memspine_index::Error) -> Self {
+        match e {
+            memspine_index::Error::Io { source, .. } => Error::Io(source),
+            memspine_index::Error::Storage(redb::Error::Io(io)) => Error::Io(io),
+            memspine_index::Error::Storage(s) => Error::Storage(s.to_string()),
+            other => Error::Index(other.to_string()),
+        }
+    }
+
+    /// Whether this is a failure of the storage (I/O, redb) rather than of the input: after
+    /// one inside a write transaction the files' state is unknown.
+    pub(crate) fn is_storage_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Io(_) | Error::Storage(_) | Error::Graph(memspine_graph::GraphError::Storage(_))
+        )
+    }
+
     pub(crate) fn corrupt(what: impl Into<String>, detail: impl Into<String>) -> Self {
         Error::Corrupt {
             what: what.into(),

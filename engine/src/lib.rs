@@ -25,6 +25,8 @@ mod db;
 mod dsl;
 mod embedding;
 mod error;
+#[doc(hidden)]
+pub mod fault;
 mod graph;
 pub mod jsonl;
 pub mod log;

@@ -67,6 +67,10 @@ pub(crate) struct Vectors {
     /// What readers search: replaced after each commit.
     pub published: RwLock<Snapshot>,
     pub overrides: RwLock<Overrides>,
+    /// Override changes of the write transaction in progress (used under the writer lock):
+    /// applied to `overrides` only after its commit succeeded, dropped when it fails — so a
+    /// failed write never leaves readers mapping an id to a slot that was rolled back.
+    pub staged: Mutex<Vec<(u64, Option<u32>)>>,
 }
 
 impl Vectors {
@@ -82,6 +86,7 @@ impl Vectors {
             published: RwLock::new(arena.snapshot()),
             arena: Mutex::new(arena),
             overrides: RwLock::new(overrides),
+            staged: Mutex::new(Vec::new()),
         })
     }
 
@@ -90,6 +95,38 @@ impl Vectors {
             .read()
             .map(|s| s.clone())
             .map_err(|_| Error::Index("snapshot lock poisoned".into()))
+    }
+
+    /// Records that `id`'s vector moves to `slot` (`None`: the override goes) once the current
+    /// write commits.
+    pub(crate) fn stage_override(&self, id: u64, slot: Option<u32>) {
+        if let Ok(mut s) = self.staged.lock() {
+            s.push((id, slot));
+        }
+    }
+
+    /// Applies (after a commit) or drops (after a failure) the staged override changes.
+    pub(crate) fn finish_staged(&self, committed: bool) -> Result<()> {
+        let staged = std::mem::take(
+            &mut *self
+                .staged
+                .lock()
+                .map_err(|_| Error::Index("staged override lock poisoned".into()))?,
+        );
+        if !committed || staged.is_empty() {
+            return Ok(());
+        }
+        let mut o = self
+            .overrides
+            .write()
+            .map_err(|_| Error::Index("override lock poisoned".into()))?;
+        for (id, slot) in staged {
+            match slot {
+                Some(slot) => o.set(id, slot),
+                None => o.remove(id),
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn overrides(&self) -> Result<Overrides> {

@@ -40,7 +40,7 @@ pub(crate) struct WriteCtx<'t> {
 }
 
 fn ix(e: memspine_index::Error) -> Error {
-    Error::Index(e.to_string())
+    Error::from_index(e)
 }
 
 impl<'t> WriteCtx<'t> {
@@ -117,7 +117,7 @@ impl<'t> WriteCtx<'t> {
         let Some(a) = self.arena.as_mut() else {
             return Ok(());
         };
-        let slot = a.push(vector).map_err(|e| Error::Index(e.to_string()))?;
+        let slot = a.push(vector).map_err(ix)?;
         if u64::from(slot) != number {
             return Err(Error::corrupt(
                 "vector arena",
@@ -137,9 +137,7 @@ impl<'t> WriteCtx<'t> {
         self.push_slot(slot, Some(v))?;
         self.vector_slot.insert(id, slot as u32)?;
         if let Some(vs) = &self.spine.inner.vectors {
-            if let Ok(mut o) = vs.overrides.write() {
-                o.set(id, slot as u32);
-            }
+            vs.stage_override(id, Some(slot as u32));
         }
         Ok(slot)
     }
@@ -210,9 +208,7 @@ impl<'t> WriteCtx<'t> {
         memspine_graph::unlink_memory(self.txn, id)?;
         if self.vector_slot.remove(id)?.is_some() {
             if let Some(vs) = &self.spine.inner.vectors {
-                if let Ok(mut o) = vs.overrides.write() {
-                    o.remove(id);
-                }
+                vs.stage_override(id, None);
             }
         }
         Ok(())

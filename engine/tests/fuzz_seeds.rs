@@ -57,6 +57,34 @@ fn write_seeds() {
     );
     write("bitmap", &[std::mem::take(&mut bm)]);
     write("memory_record", &[memory_record_seed()]);
+    write("arena", &arena_seeds());
+}
+
+/// Real arena files (dimension 8, a few slots with and without vectors) in the layout of
+/// `codec::decode_arena_files`, plus one bare header.
+fn arena_seeds() -> Vec<Vec<u8>> {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    let opts = memspine::Options {
+        dimension: Some(8),
+        ..memspine::Options::default()
+    };
+    let db = memspine::Spine::open(&path, opts).unwrap();
+    for i in 0..5u8 {
+        let mut m = NewMemory::new(format!("arena seed {i}"));
+        if i != 2 {
+            m = m.vector((0..8).map(|j| f32::from(i + j + 1) - 4.5).collect());
+        }
+        db.store(m).unwrap();
+    }
+    drop(db);
+    let file = |name: &str| std::fs::read(path.join(name)).unwrap();
+    let (f0, f1, f2) = (file("arena.f32"), file("arena.sign"), file("arena.slots"));
+    let mut v = vec![7u8, 6];
+    v.extend_from_slice(&(f0.len() as u16).to_le_bytes());
+    v.extend_from_slice(&(f1.len() as u16).to_le_bytes());
+    v.extend(f0.iter().chain(&f1).chain(&f2));
+    vec![v, f2[..64].to_vec()]
 }
 
 fn postcard_tail(r: &memspine::log::LogRecord) -> Vec<u8> {
@@ -135,6 +163,11 @@ fn seeds_decode() {
     check("log_tail", &|b| codec::decode_log_tail(b).is_ok());
     check("bitmap", &|b| codec::decode_bitmap(b).is_ok());
     check("memory_record", &|b| codec::decode_memory_record(b).is_ok());
+    let arena_dir = common::temp();
+    check("arena", &|b| {
+        codec::decode_arena_header(b).is_ok()
+            || codec::decode_arena_files(arena_dir.path(), b).is_ok()
+    });
     check("import_line", &|b| {
         codec::parse_import_line(std::str::from_utf8(b).unwrap()).is_ok()
     });

@@ -4,6 +4,8 @@
 pub mod arena;
 pub mod embed;
 pub mod error;
+#[doc(hidden)]
+pub mod fault;
 pub mod kernels;
 pub mod lexical;
 pub mod vector;

@@ -38,6 +38,7 @@ use std::sync::Arc;
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::error::{Error, Result};
+use crate::fault::{Hook, Injected, IoOp};
 
 /// Smallest address-space reservation of a map (virtual; costs no memory).
 const MIN_RESERVE: u64 = 1 << 20;
@@ -59,6 +60,8 @@ pub(crate) struct AppendFile {
     published: u64,
     /// The current mapping, covering at least `published` bytes once anything is published.
     region: Option<Arc<Region>>,
+    /// Fault injection (tests only).
+    hook: Option<Hook>,
 }
 
 /// An immutable window `[0, len)` on a published file.
@@ -78,7 +81,23 @@ impl AppendFile {
             file_len,
             published: 0,
             region: None,
+            hook: None,
         })
+    }
+
+    /// Sets (or clears) the fault-injection hook.
+    pub(crate) fn set_hook(&mut self, hook: Option<Hook>) {
+        self.hook = hook;
+    }
+
+    fn injected(&self, op: IoOp) -> Injected {
+        self.hook
+            .as_ref()
+            .map_or(Injected::Proceed, |h| h.before(op))
+    }
+
+    fn injected_error(&self) -> Error {
+        Error::io(&self.path, crate::fault::injected_error())
     }
 
     /// The file's path (for errors).
@@ -107,6 +126,18 @@ impl AppendFile {
                 self.path.display()
             )));
         }
+        let bytes = match self.injected(IoOp::Write { len: bytes.len() }) {
+            Injected::Proceed => bytes,
+            Injected::Fail => return Err(self.injected_error()),
+            Injected::Tear { keep } => {
+                let prefix = &bytes[..keep.min(bytes.len())];
+                self.file
+                    .write_all_at(prefix, offset)
+                    .map_err(|e| Error::io(&self.path, e))?;
+                self.file_len = self.file_len.max(offset + prefix.len() as u64);
+                return Err(self.injected_error());
+            }
+        };
         self.file
             .write_all_at(bytes, offset)
             .map_err(|e| Error::io(&self.path, e))?;
@@ -124,6 +155,9 @@ impl AppendFile {
             )));
         }
         if len != self.file_len {
+            if self.injected(IoOp::SetLen) != Injected::Proceed {
+                return Err(self.injected_error());
+            }
             self.file
                 .set_len(len)
                 .map_err(|e| Error::io(&self.path, e))?;
@@ -134,6 +168,9 @@ impl AppendFile {
 
     /// fdatasync: the written bytes and the file length are durable.
     pub(crate) fn sync(&self) -> Result<()> {
+        if self.injected(IoOp::Sync) != Injected::Proceed {
+            return Err(self.injected_error());
+        }
         self.file.sync_data().map_err(|e| Error::io(&self.path, e))
     }
 

@@ -105,6 +105,19 @@ impl Arena {
         Ok(arena)
     }
 
+    /// Sets (or clears) a fault-injection hook on the arena's file I/O (tests and fuzzing only).
+    #[doc(hidden)]
+    pub fn set_io_hook(&mut self, hook: Option<crate::fault::Hook>) {
+        for f in &mut self.files {
+            f.set_hook(hook.clone());
+        }
+    }
+
+    /// True after a failed sync: the handle refuses writes until the arena is opened again.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
     /// The vector dimension.
     pub fn dim(&self) -> u32 {
         self.dim
@@ -450,4 +463,57 @@ fn new_arena_id() -> u64 {
     let mut z = nanos ^ (u64::from(std::process::id()) << 32) ^ 0x9E37_79B9_7F4A_7C15;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z ^ (z >> 27)
+}
+
+/// Fuzzing entry point (doc-hidden): decodes `bytes` as the arena's on-disk state and reads
+/// it the way the engine does. Layout of `bytes`: `u8 dim (1..=64 after mod)`, `u8 committed`,
+/// `u16 len(arena.f32)`, `u16 len(arena.sign)`, then the three files' bytes in order (the slot
+/// file takes the rest). The files are written to `dir`, then [`Arena::open`], a full
+/// [`Arena::verify`], `vector` of every slot and an exact and a quantized search run. Returns
+/// the number of slots opened; every failure is an `Err`, never a panic.
+#[doc(hidden)]
+pub fn decode_files_for_fuzz(dir: &Path, bytes: &[u8]) -> Result<u32> {
+    let bad = || Error::InvalidOperation("input too short".into());
+    let (head, rest) = bytes.split_at_checked(6).ok_or_else(bad)?;
+    let dim = u32::from(head[0] % 64) + 1;
+    let committed = u64::from(head[1]);
+    let l0 = usize::from(u16::from_le_bytes([head[2], head[3]])).min(rest.len());
+    let (f0, rest) = rest.split_at(l0);
+    let l1 = usize::from(u16::from_le_bytes([head[4], head[5]])).min(rest.len());
+    let (f1, f2) = rest.split_at(l1);
+    for (kind, data) in FileKind::ALL.iter().zip([f0, f1, f2]) {
+        let path = dir.join(kind.file_name());
+        std::fs::write(&path, data).map_err(|e| Error::io(&path, e))?;
+    }
+    let arena = Arena::open(dir, dim, committed)?;
+    arena.verify()?;
+    let snap = arena.snapshot();
+    for slot in 0..snap.len() {
+        let _ = snap.vector(slot);
+    }
+    let mut q = vec![0.0f32; dim as usize];
+    q[0] = 1.0;
+    let all = snap.present().clone();
+    snap.search(&q, 5, &all, &crate::vector::SearchOptions::exact())?;
+    snap.search(&q, 5, &all, &crate::vector::SearchOptions::default())?;
+    Ok(snap.len())
+}
+
+/// Fuzzing entry point (doc-hidden): decodes the first 64 bytes as a header of each of the
+/// three arena files (taking the dimension it claims as the expected one).
+#[doc(hidden)]
+pub fn decode_header_for_fuzz(bytes: &[u8]) -> Result<u32> {
+    let b: &[u8; HEADER_LEN as usize] = bytes
+        .get(..HEADER_LEN as usize)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| Error::InvalidOperation("shorter than a header".into()))?;
+    let dim = format::le_u32(&b[12..16]);
+    let mut last = Err(Error::InvalidOperation("no kind".into()));
+    for kind in FileKind::ALL {
+        last = format::decode_header(kind, b, Path::new("fuzz"), dim).map(|h| h.dim);
+        if last.is_ok() {
+            break;
+        }
+    }
+    last
 }
