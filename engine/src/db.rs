@@ -155,6 +155,9 @@ impl Spine {
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Spine> {
         let path = path.as_ref().to_path_buf();
         let file = prepare_dir(&path, opts.create)?;
+        if !file.exists() && opts.faults.is_none() {
+            create_atomically(&path, &file, &opts)?;
+        }
         // redb asserts on some structural corruption instead of returning an error (debug builds,
         // and one `unreachable!` in release): a corrupt file must still be a typed error here.
         let (db, settings, embedder) = catch_corruption("opening the database", || {
@@ -431,7 +434,10 @@ fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {
                 path: path.to_path_buf(),
             });
         }
-        let non_empty = std::fs::read_dir(path)?.next().is_some();
+        // A leftover of a creation that was killed does not count: it is replaced.
+        let non_empty = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name() != CREATING_FILE);
         if non_empty {
             return Err(not_db("the directory is not empty and holds no data.redb"));
         }
@@ -462,6 +468,33 @@ fn restrict_permissions(file: &Path) {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
     }
+}
+
+/// Name of a database file being created (renamed to [`DATA_FILE`] once initialised).
+const CREATING_FILE: &str = "data.redb.creating";
+
+/// Creates and initialises the redb file under a temporary name, then renames it into place: a
+/// process killed while creating leaves no half-made `data.redb` (which the next open would have
+/// to reject as "not a database"), only a leftover that the next creation replaces.
+fn create_atomically(dir: &Path, file: &Path, opts: &Options) -> Result<()> {
+    let tmp = dir.join(CREATING_FILE);
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    catch_corruption("creating the database", || {
+        let mut b = redb::Database::builder();
+        b.set_cache_size(opts.cache_bytes);
+        let db = b.create(&tmp).map_err(|e| map_open_error(dir, e))?;
+        init_or_check(&db, dir, opts)?;
+        Ok(())
+    })?;
+    restrict_permissions(&tmp);
+    std::fs::rename(&tmp, file)?;
+    // The rename reaches the disk before anything is acknowledged in the new database.
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 fn open_redb(dir: &Path, file: &Path, opts: &Options) -> Result<redb::Database> {
