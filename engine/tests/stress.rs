@@ -1,5 +1,7 @@
-//! Stress: a writer doing mixed operations while readers check, in their snapshots, every
-//! invariant `verify` knows, and time their reads. MEMSPINE_STRESS_SECS (default 3) sets the length.
+//! Stress: a writer doing mixed operations and the compactor running passes (its clock a day
+//! further each pass, so memories age through the tiers and get demoted, archived, consolidated
+//! while the writer updates them) while readers check, in their snapshots, every invariant
+//! `verify` knows, and time their reads. MEMSPINE_STRESS_SECS (default 3) sets the length.
 
 #![allow(clippy::unwrap_used)]
 
@@ -19,7 +21,7 @@ fn readers_and_writer_together_stay_consistent_and_unblocked() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let dir = common::temp();
-    let (db, _) = common::open_with_clock(&common::db_path(&dir));
+    let (db, clock) = common::open_with_clock(&common::db_path(&dir));
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (db, stop) = (db.clone(), stop.clone());
@@ -74,6 +76,19 @@ fn readers_and_writer_together_stay_consistent_and_unblocked() {
             ops
         })
     };
+    let compactor = {
+        let (db, stop) = (db.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (mut passes, mut done) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                clock.advance(Duration::from_secs(86_400));
+                let r = db.compact_now().unwrap();
+                done += r.stats.demoted + r.stats.archived + r.stats.consolidated_sources;
+                passes += 1;
+            }
+            (passes, done)
+        })
+    };
     let verifier = {
         let (db, stop) = (db.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -105,10 +120,14 @@ fn readers_and_writer_together_stay_consistent_and_unblocked() {
     std::thread::sleep(Duration::from_secs(secs));
     stop.store(true, Ordering::Relaxed);
     let ops = writer.join().unwrap();
+    let (passes, compacted) = compactor.join().unwrap();
     let runs = verifier.join().unwrap();
     let (reads, worst) = reader.join().unwrap();
-    eprintln!("stress: {ops} writes, {runs} full verifies, {reads} read rounds, worst read round {worst:?}");
-    assert!(ops > 50 && runs > 0 && reads > 10);
+    eprintln!(
+        "stress: {ops} writes, {passes} compaction passes ({compacted} memories compacted), \
+         {runs} full verifies, {reads} read rounds, worst read round {worst:?}"
+    );
+    assert!(ops > 50 && runs > 0 && reads > 10 && passes > 0);
     assert!(
         worst < Duration::from_secs(1),
         "a read round took {worst:?}: readers must not wait for the writer"
