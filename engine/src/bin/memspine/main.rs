@@ -1,5 +1,6 @@
 //! The `memspine` command-line tool.
 
+mod crash_mixed;
 mod demo;
 mod graph_cmd;
 mod output;
@@ -261,7 +262,8 @@ enum Cmd {
     /// Rebuild derived structures and restore damaged records from the log.
     Repair,
     /// Test driver: stores memories forever, printing `ack <id> <n>` after each durable store
-    /// (used by the crash tests, which kill it with SIGKILL at random moments).
+    /// (used by the crash tests, which kill it with SIGKILL at random moments). With `--mixed`,
+    /// a random mix of every write instead (protocol in crash_mixed.rs).
     #[command(hide = true)]
     CrashWriter {
         /// Memories per batch (1: single durable stores).
@@ -273,6 +275,12 @@ enum Cmd {
         /// Store vectors of this dimension too (0: none).
         #[arg(long, default_value_t = 0)]
         dim: usize,
+        /// Mixed workload: stores, batches, updates, deletes, events, graph writes, merges.
+        #[arg(long)]
+        mixed: bool,
+        /// Seed of the mixed workload.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Build a database from the shipped sample and show what the engine does.
     Demo {
@@ -537,7 +545,15 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             );
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
-        Cmd::CrashWriter { batch, start, dim } => crash_writer(db, batch, start, dim)?,
+        Cmd::CrashWriter {
+            mixed: true,
+            start,
+            seed,
+            ..
+        } => crash_mixed::run(db, seed, start)?,
+        Cmd::CrashWriter {
+            batch, start, dim, ..
+        } => crash_writer(db, batch, start, dim)?,
     }
     Ok(0)
 }
