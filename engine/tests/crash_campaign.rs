@@ -473,6 +473,7 @@ fn mixed_workload_survives_sigkill() {
     for it in 0..iterations {
         if it > 0 && it.is_multiple_of(ROTATE) {
             acked += model.acked_ops;
+            eprintln!("crash campaign: {it} iterations, {acked} acknowledged operations, 0 lost");
             model = Model::default();
             path = dir.path().join(format!("db{it}"));
         }
