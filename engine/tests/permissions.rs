@@ -84,3 +84,23 @@ fn an_existing_database_file_is_made_owner_only_on_open() {
     drop(open_with_vectors(&path));
     assert_eq!(mode(&file), 0o600);
 }
+
+/// `memspine export --out FILE` writes private memories: the file is owner-only too.
+#[test]
+fn cli_export_file_is_owner_only() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    common::open(&path)
+        .store(NewMemory::new("private"))
+        .unwrap();
+    let out = dir.path().join("export.jsonl");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_memspine"))
+        .args(["--db", path.to_str().unwrap(), "export", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(mode(&out), 0o600);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("private"));
+}

@@ -396,7 +396,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             let s = open(db)?;
             let n = match file {
                 Some(f) => {
-                    let mut w = BufWriter::new(File::create(&f)?);
+                    let mut w = BufWriter::new(create_private(&f)?);
                     s.export(&mut w, include_archived)?
                 }
                 None => s.export(&mut std::io::stdout().lock(), include_archived)?,
@@ -579,6 +579,19 @@ fn import(db: &Path, file: &Path, out: &Out) -> Result<()> {
     bar.finish_and_clear();
     out.value(&r, |r| format!("imported {} memories", r.imported));
     Ok(())
+}
+
+/// Creates (or truncates) a file readable by its owner only: an export holds private memories.
+fn create_private(path: &Path) -> Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+        .with_context(|| format!("creating {}", path.display()))
 }
 
 fn parse_json(s: &str, what: &str) -> Result<serde_json::Value> {
