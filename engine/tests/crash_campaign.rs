@@ -39,8 +39,8 @@ fn user(n: u64) -> String {
 /// What the model expects of one memory id.
 #[derive(Debug, Clone, PartialEq)]
 enum Mem {
-    /// Written last by operation `n`; `user` from the store.
-    Live { n: u64, user: String },
+    /// Written last by operation `n`; `user` from the store; `old`: created 40 days back.
+    Live { n: u64, user: String, old: bool },
     /// Merged away: kept, archived, last content from `n`.
     Archived { n: u64, user: String },
     /// A consolidated memory made of these ids.
@@ -52,7 +52,7 @@ enum Mem {
 /// An operation the child announced (and maybe committed).
 #[derive(Debug, Clone)]
 enum Op {
-    Batch { n0: u64, count: u64 },
+    Batch { n0: u64, count: u64, old: bool },
     Update { id: u64, n: u64 },
     Delete { id: u64 },
     Event { n: u64 },
@@ -104,11 +104,12 @@ impl Model {
             let w: Vec<&str> = line.split_whitespace().collect();
             let num = |i: usize| -> u64 { w[i].parse().unwrap() };
             match (w[0], w[1]) {
-                ("intent", "store") => {
+                ("intent", "store" | "store-old") => {
                     self.see_n(num(2));
                     pending = Some(Op::Batch {
                         n0: num(2),
                         count: 1,
+                        old: w[1] == "store-old",
                     });
                 }
                 ("intent", "batch") => {
@@ -116,6 +117,7 @@ impl Model {
                     pending = Some(Op::Batch {
                         n0: num(2),
                         count: num(3),
+                        old: false,
                     });
                 }
                 ("intent", "update") => {
@@ -150,10 +152,17 @@ impl Model {
                         ids: ids_list(w[2]),
                     })
                 }
-                ("ack", "store") => {
+                ("ack", "store" | "store-old") => {
                     let (id, n) = (num(2), num(3));
-                    let old = self.mems.insert(id, Mem::Live { n, user: user(n) });
-                    assert!(old.is_none(), "id {id} acknowledged twice");
+                    let m = Mem::Live {
+                        n,
+                        user: user(n),
+                        old: w[1] == "store-old",
+                    };
+                    assert!(
+                        self.mems.insert(id, m).is_none(),
+                        "id {id} acknowledged twice"
+                    );
                     self.acked_ops += 1;
                     if matches!(pending, Some(Op::Batch { count: 1, .. })) {
                         pending = None;
@@ -177,10 +186,10 @@ impl Model {
     fn commit(&mut self, op: Op, line: &str) {
         match op {
             Op::Update { id, n } => {
-                let Some(Mem::Live { user, .. }) = self.mems.get(&id).cloned() else {
+                let Some(Mem::Live { user, old, .. }) = self.mems.get(&id).cloned() else {
                     panic!("{line}: update of a memory the model does not hold live");
                 };
-                self.mems.insert(id, Mem::Live { n, user });
+                self.mems.insert(id, Mem::Live { n, user, old });
             }
             Op::Delete { id } => {
                 self.mems.insert(id, Mem::Deleted);
@@ -203,7 +212,7 @@ impl Model {
 
     fn merge(&mut self, new: u64, ids: Vec<u64>) {
         for id in &ids {
-            let Some(Mem::Live { n, user }) = self.mems.get(id).cloned() else {
+            let Some(Mem::Live { n, user, .. }) = self.mems.get(id).cloned() else {
                 panic!("merge of {id}, which the model does not hold live");
             };
             self.mems.insert(*id, Mem::Archived { n, user });
@@ -269,7 +278,7 @@ fn run_and_kill(path: &Path, seed: u64, start: u64, run_for: Duration) -> Vec<St
 /// adds it to the model if it did. Returns whether it committed.
 fn resolve(db: &Spine, model: &mut Model, op: Op, unknown: &mut BTreeSet<u64>) -> bool {
     match op {
-        Op::Batch { n0, count } => {
+        Op::Batch { n0, count, old } => {
             let acked: BTreeSet<u64> = model
                 .mems
                 .values()
@@ -283,7 +292,8 @@ fn resolve(db: &Spine, model: &mut Model, op: Op, unknown: &mut BTreeSet<u64>) -
                 let m = db.get(MemoryId(id)).unwrap();
                 let n = parse_n(&m.content);
                 if let Some(n) = n.filter(|n| (n0..n0 + count).contains(n) && !acked.contains(n)) {
-                    model.mems.insert(id, Mem::Live { n, user: user(n) });
+                    let user = user(n);
+                    model.mems.insert(id, Mem::Live { n, user, old });
                     unknown.remove(&id);
                     found += 1;
                 }
@@ -417,10 +427,14 @@ fn check(db: &Spine, model: &Model, it: u64) -> u64 {
                 assert!(!m.archived && !m.content.is_empty(), "iteration {it}: {id}");
                 continue;
             }
-            Mem::Live { n, user } => (*n, user, false),
+            Mem::Live { n, user, .. } => (*n, user, false),
             Mem::Archived { n, user } => (*n, user, true),
         };
         let m = got.unwrap_or_else(|e| panic!("iteration {it}: acknowledged {id} lost: {e}"));
+        if let Mem::Live { old, .. } = want {
+            let backdated = m.created_at + 39 * 86_400 * 1_000_000 < db.now();
+            assert_eq!(backdated, *old, "iteration {it}: created_at of {id}");
+        }
         assert_eq!(m.content, content(n), "iteration {it}: content of {id}");
         assert_eq!(m.tags, vec![format!("t{}", n % 5)], "iteration {it}: {id}");
         assert_eq!(m.metadata, serde_json::json!({ "n": n }), "iteration {it}");

@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! intent store <n>                  ack store <id> <n>
+//! intent store-old <n>              ack store-old <id> <n>   (created 40 days ago, importance 0.05)
 //! intent batch <n0> <count>         ack store <id> <n> (per item), then ack batch <n0> <count>
 //! intent update <id> <n>            ack update <id> <n>
 //! intent delete <id>                ack delete <id>
@@ -109,7 +110,8 @@ impl Writer {
 
     fn step(&mut self) -> Result<()> {
         match self.rng.below(100) {
-            0..=24 => self.store(),
+            0..=19 => self.store(),
+            20..=24 => self.store_old(),
             25..=34 => self.batch(),
             35..=49 if !self.live.is_empty() => self.update(),
             50..=57 if !self.live.is_empty() => self.delete(),
@@ -134,6 +136,17 @@ impl Writer {
         let id = self.s.store(Self::new_memory(n))?;
         self.live.push((id, user(n)));
         self.say(format!("ack store {id} {n}"))
+    }
+
+    /// A memory created 40 days ago with low importance: what the compactor archives or merges.
+    fn store_old(&mut self) -> Result<()> {
+        let n = self.take_n();
+        self.say(format!("intent store-old {n}"))?;
+        let created = self.s.now().saturating_sub(40 * 86_400 * 1_000_000);
+        let m = Self::new_memory(n).created_at(created).importance(0.05);
+        let id = self.s.store(m)?;
+        self.live.push((id, user(n)));
+        self.say(format!("ack store-old {id} {n}"))
     }
 
     fn batch(&mut self) -> Result<()> {
