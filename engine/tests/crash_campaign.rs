@@ -52,13 +52,31 @@ enum Mem {
 /// An operation the child announced (and maybe committed).
 #[derive(Debug, Clone)]
 enum Op {
-    Batch { n0: u64, count: u64, old: bool },
-    Update { id: u64, n: u64 },
-    Delete { id: u64 },
-    Event { n: u64 },
+    Batch {
+        n0: u64,
+        count: u64,
+        old: bool,
+    },
+    Update {
+        id: u64,
+        n: u64,
+    },
+    Delete {
+        id: u64,
+    },
+    Event {
+        n: u64,
+    },
     Triple(Triple),
-    Link { id: u64, entity: String },
-    Consolidate { ids: Vec<u64> },
+    Link {
+        id: u64,
+        entity: String,
+    },
+    Consolidate {
+        ids: Vec<u64>,
+    },
+    /// A compaction pass (many transactions: resolved by [`resolve_compaction`]).
+    Compact,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,11 +96,18 @@ struct Model {
     links: BTreeSet<(u64, String)>,
     /// Highest operation number seen (the next child starts past it).
     max_n: u64,
+    /// A compaction pass started in the run being checked.
+    compacted: bool,
+    /// Compaction passes started, and memories they archived or merged.
+    passes: u64,
+    compacted_memories: u64,
     acked_ops: u64,
 }
 
 #[derive(Default)]
 struct Tally {
+    passes: u64,
+    compacted: u64,
     in_flight: u64,
     in_flight_committed: u64,
     checked: u64,
@@ -152,6 +177,15 @@ impl Model {
                         ids: ids_list(w[2]),
                     })
                 }
+                ("intent", "compact") => {
+                    self.compacted = true;
+                    self.passes += 1;
+                    pending = Some(Op::Compact);
+                }
+                ("ack", "compact") => {
+                    pending = None;
+                    self.acked_ops += 1;
+                }
                 ("ack", "store" | "store-old") => {
                     let (id, n) = (num(2), num(3));
                     let m = Mem::Live {
@@ -206,7 +240,7 @@ impl Model {
                 let new: u64 = line.split_whitespace().nth(2).unwrap().parse().unwrap();
                 self.merge(new, ids);
             }
-            Op::Batch { .. } => unreachable!("batches are acknowledged item by item"),
+            Op::Batch { .. } | Op::Compact => unreachable!("acknowledged by their own lines"),
         }
     }
 
@@ -341,12 +375,13 @@ fn resolve(db: &Spine, model: &mut Model, op: Op, unknown: &mut BTreeSet<u64>) -
             }
             done
         }
+        Op::Compact => false, // see resolve_compaction
         Op::Consolidate { ids } => {
             let archived = db.get(MemoryId(ids[0])).unwrap().archived;
             let news: Vec<u64> = unknown
                 .iter()
                 .copied()
-                .filter(|id| db.get(MemoryId(*id)).unwrap().kind == "consolidated")
+                .filter(|id| provenance(db, *id).as_ref() == Some(&ids))
                 .collect();
             if archived {
                 assert_eq!(
@@ -363,6 +398,61 @@ fn resolve(db: &Spine, model: &mut Model, op: Op, unknown: &mut BTreeSet<u64>) -
                 );
             }
             archived
+        }
+    }
+}
+
+/// A consolidated memory's sources (`None` for other memories).
+fn provenance(db: &Spine, id: u64) -> Option<Vec<u64>> {
+    let m = db.get(MemoryId(id)).unwrap();
+    (m.kind == "consolidated").then(|| m.provenance.iter().map(|p| p.0).collect())
+}
+
+/// After a run in which a compaction pass started (finished or killed midway; each of its
+/// transactions is all or nothing): only backdated (old) memories may have changed, and only by
+/// being archived, deleted or merged into a new consolidated memory with them as provenance.
+/// Contents never change (`check` compares them); recent memories are checked untouched there.
+fn resolve_compaction(db: &Spine, model: &mut Model, unknown: &mut BTreeSet<u64>) {
+    let old =
+        |model: &Model, id: &u64| matches!(model.mems.get(id), Some(Mem::Live { old: true, .. }));
+    for id in unknown.clone() {
+        let Some(sources) = provenance(db, id) else {
+            continue;
+        };
+        for s in &sources {
+            assert!(
+                old(model, s),
+                "compaction merged {s}, which is not an old live memory"
+            );
+            assert!(
+                db.get(MemoryId(*s)).unwrap().archived,
+                "merged {s} not archived"
+            );
+        }
+        model.compacted_memories += sources.len() as u64;
+        model.merge(id, sources);
+        unknown.remove(&id);
+    }
+    let olds: Vec<u64> = model
+        .mems
+        .keys()
+        .filter(|id| old(model, id))
+        .copied()
+        .collect();
+    for id in olds {
+        match db.get(MemoryId(id)) {
+            Ok(m) if m.archived => {
+                let Some(Mem::Live { n, user, .. }) = model.mems.get(&id).cloned() else {
+                    unreachable!()
+                };
+                model.mems.insert(id, Mem::Archived { n, user });
+                model.compacted_memories += 1;
+            }
+            Err(Error::UnknownId(_)) => {
+                model.commit(Op::Delete { id }, "");
+                model.compacted_memories += 1;
+            }
+            _ => {}
         }
     }
 }
@@ -487,6 +577,8 @@ fn mixed_workload_survives_sigkill() {
     for it in 0..iterations {
         if it > 0 && it.is_multiple_of(ROTATE) {
             acked += model.acked_ops;
+            tally.passes += model.passes;
+            tally.compacted += model.compacted_memories;
             eprintln!("crash campaign: {it} iterations, {acked} acknowledged operations, 0 lost");
             model = Model::default();
             path = dir.path().join(format!("db{it}"));
@@ -509,6 +601,9 @@ fn mixed_workload_survives_sigkill() {
                 tally.in_flight_committed += 1;
             }
         }
+        if std::mem::take(&mut model.compacted) {
+            resolve_compaction(&db, &mut model, &mut unknown);
+        }
         assert!(
             unknown.is_empty(),
             "iteration {it}: memories nobody wrote: {unknown:?}"
@@ -527,10 +622,18 @@ fn mixed_workload_survives_sigkill() {
         assert!(r.is_ok(), "iteration {it}: verify: {:?}", r.problems);
     }
     acked += model.acked_ops;
+    tally.passes += model.passes;
+    tally.compacted += model.compacted_memories;
     assert!(acked > 0, "the child acknowledged nothing");
     eprintln!(
         "crash campaign: {iterations} iterations, {iterations} kill points ({} mid-operation, {} of \
-         those committed), {} acknowledged operations, {} checks of acknowledged state, 0 lost",
-        tally.in_flight, tally.in_flight_committed, acked, tally.checked
+         those committed), {} acknowledged operations, {} checks of acknowledged state, {} \
+         compaction passes ({} memories archived or merged by them), 0 lost",
+        tally.in_flight,
+        tally.in_flight_committed,
+        acked,
+        tally.checked,
+        tally.passes,
+        tally.compacted
     );
 }
