@@ -2,11 +2,15 @@
 //! their distance and every relation among them, default options: both directions, current
 //! facts, entity records loaded) on a random graph of N entities with average out-degree 16
 //! (N from MEMSPINE_BENCH_ENTITIES, default 100 000; 8 predicates, objects uniform at random).
-//! Before criterion runs, a timed loop prints p50/p95/p99 per depth, with and without loading
-//! entity records, and the average result sizes.
+//! Before criterion runs, it prints the cost of the storage primitives (one adjacency-list range
+//! read, one entity point read; cold then warm) and a timed loop over ~1000 random roots per
+//! depth (2000 for 1-hop, 100 for 3-hop): an untimed cold pass, then warm p50/p95/p99 with and
+//! without loading entity records, and the average result sizes.
 //!
 //! Run: `MEMSPINE_BENCH_ENTITIES=1000000 cargo bench -p memspine-benches --bench graph`.
-//! Set MEMSPINE_BENCH_GRAPH_DB=/some/file.redb to keep the built graph and reuse it next time.
+//! Set MEMSPINE_BENCH_GRAPH_DB=/some/file.redb to keep the built graph and reuse it next time
+//! (1M entities / 16M edges: ~6 min to build, ~4.6 GiB). A filter matching no criterion bench
+//! (`-- no_match`) prints only the timed loop.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -128,8 +132,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Timed loop over random roots: p50/p95/p99 and mean result sizes.
 fn report(db: &Database, n: u64) {
     let r = db.begin_read().unwrap();
-    // Warm the cache with one pass over roots used below.
     for (depth, queries) in [(1u32, 2000usize), (2, 1000), (3, 100)] {
+        // One untimed pass over the same roots first: the figures below are warm (pages in
+        // redb's cache), the steady state of a process that keeps its database open.
+        let mut rng = Rng(0xBEEF + u64::from(depth));
+        let t = Instant::now();
+        for _ in 0..queries {
+            let root = 1 + rng.below(n);
+            black_box(neighborhood(&r, root, depth, &TraversalOptions::default()).unwrap());
+        }
+        eprintln!(
+            "{depth}-hop cold pass: {queries} queries in {:.1?}",
+            t.elapsed()
+        );
         for with_entities in [true, false] {
             let opts = TraversalOptions {
                 with_entities,
@@ -160,8 +175,66 @@ fn report(db: &Database, n: u64) {
     }
 }
 
+/// The storage primitives a neighbourhood is made of, warm: one entity's out-adjacency list as
+/// a range read (what every visited entity costs) against a point read of its record.
+fn primitives(db: &Database, n: u64) {
+    use memspine_graph::table_defs::{ENTITIES, OUT};
+    let r = db.begin_read().unwrap();
+    let (out, ents) = (r.open_table(OUT).unwrap(), r.open_table(ENTITIES).unwrap());
+    let roots: Vec<u64> = {
+        let mut rng = Rng(0xFACE);
+        (0..20_000).map(|_| 1 + rng.below(n)).collect()
+    };
+    for pass in ["cold", "warm"] {
+        let (mut range_t, mut get_t, mut rows) = (Vec::new(), Vec::new(), 0usize);
+        let mut open_t = Vec::new();
+        for &e in &roots {
+            let t = Instant::now();
+            for row in out
+                .range((e, 0, 0, 0)..=(e, u32::MAX, u64::MAX, u64::MAX))
+                .unwrap()
+            {
+                black_box(row.unwrap());
+                rows += 1;
+            }
+            range_t.push(t.elapsed());
+            let t = Instant::now();
+            for row in out.range((e, 0, 0, 0)..).unwrap() {
+                let row = row.unwrap();
+                if row.0.value().0 != e {
+                    break;
+                }
+                black_box(row);
+            }
+            open_t.push(t.elapsed());
+            let t = Instant::now();
+            black_box(ents.get(e).unwrap());
+            get_t.push(t.elapsed());
+        }
+        range_t.sort_unstable();
+        get_t.sort_unstable();
+        open_t.sort_unstable();
+        eprintln!(
+            "primitives ({pass}): open-ended range read, stopped at the next entity: p50 {:.2?} \
+             p95 {:.2?}",
+            percentile(&open_t, 0.5),
+            percentile(&open_t, 0.95),
+        );
+        eprintln!(
+            "primitives ({pass}): out-list range read p50 {:.2?} p95 {:.2?} ({} rows avg); \
+             entity point read p50 {:.2?} p95 {:.2?}",
+            percentile(&range_t, 0.5),
+            percentile(&range_t, 0.95),
+            rows / roots.len(),
+            percentile(&get_t, 0.5),
+            percentile(&get_t, 0.95),
+        );
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let (_dir, db, n) = setup();
+    primitives(&db, n);
     report(&db, n);
     let r = db.begin_read().unwrap();
     let opts = TraversalOptions::default();

@@ -38,6 +38,10 @@ pub struct CompactionStats {
     pub log_pages_recompressed: u64,
     /// Log pages dropped past retention.
     pub log_pages_dropped: u64,
+    /// Events dropped past retention (agent and compaction events only).
+    pub log_events_dropped: u64,
+    /// Planned actions not executed because their memories changed after planning.
+    pub skipped: u64,
     /// Bytes on disk before the pass.
     pub bytes_before: u64,
     /// Bytes on disk after the pass.
@@ -99,6 +103,8 @@ impl CompactionStats {
                 other.log_pages_recompressed,
             ),
             (&mut self.log_pages_dropped, other.log_pages_dropped),
+            (&mut self.log_events_dropped, other.log_events_dropped),
+            (&mut self.skipped, other.skipped),
             (&mut self.bytes_reclaimed, other.bytes_reclaimed),
             (&mut self.transactions, other.transactions),
             (&mut self.plan_us, other.plan_us),

@@ -4,6 +4,8 @@
 //! deleted), their graph links moved to it, and a `memory.consolidated` event — so a crash leaves
 //! either the state before or the state after, never a half.
 
+use std::collections::BTreeMap;
+
 use memspine_compaction::{ConsolidationInput, ExtractiveSummarizer, Summarizer};
 
 use crate::db::Spine;
@@ -41,6 +43,19 @@ impl Spine {
         summarizer: &dyn Summarizer,
         opts: ConsolidateOptions,
     ) -> Result<MemoryId> {
+        self.consolidate_checked(ids, summarizer, opts, None)
+    }
+
+    /// [`Spine::batch_consolidate_with`], refusing with [`Error::Conflict`] when a memory is not
+    /// in the state the caller planned with (`expected`: id → `updated_at`) or changes before the
+    /// write transaction takes the writer lock.
+    pub(crate) fn consolidate_checked(
+        &self,
+        ids: &[MemoryId],
+        summarizer: &dyn Summarizer,
+        opts: ConsolidateOptions,
+        expected: Option<&BTreeMap<u64, u64>>,
+    ) -> Result<MemoryId> {
         let mut ids: Vec<MemoryId> = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -62,6 +77,16 @@ impl Spine {
         if originals.len() != ids.len() {
             let missing = ids.iter().find(|id| originals.iter().all(|m| m.id != **id));
             return Err(Error::UnknownId(missing.map_or(0, |m| m.0)));
+        }
+        if let Some(expected) = expected {
+            for m in &originals {
+                if expected.get(&m.id.0) != Some(&m.updated_at) {
+                    return Err(Error::Conflict {
+                        id: m.id.0,
+                        reason: "updated after the plan was made".into(),
+                    });
+                }
+            }
         }
         if let Some(p) = originals.iter().find(|m| m.pinned) {
             return Err(Error::invalid(
@@ -143,6 +168,12 @@ impl Spine {
             let new_id = ctx.insert(c, stored, vector.clone())?;
             for m in &originals {
                 let old = ctx.load(m.id.0)?;
+                if old.updated_at != m.updated_at || old.pinned {
+                    return Err(Error::Conflict {
+                        id: m.id.0,
+                        reason: "changed while it was being consolidated".into(),
+                    });
+                }
                 if opts.delete_originals {
                     ctx.remove(m.id.0, &old)?;
                     ctx.log.append(

@@ -45,6 +45,9 @@ pub struct Options {
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
     pub embedder: crate::embedding::EmbedderChoice,
+    /// Start a background compactor with the handle (default none; see
+    /// [`Spine::start_compactor`]).
+    pub compactor: Option<crate::compact::CompactorConfig>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             cache_bytes: 256 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
+            compactor: None,
         }
     }
 }
@@ -89,16 +93,27 @@ pub(crate) struct Inner {
     pub vectors: Option<crate::vectors::Vectors>,
     /// The embedder (when the database has one).
     pub embedder: Embedder,
+    /// The background compactor, when one runs.
+    pub compactor: Mutex<Option<crate::compact::Worker>>,
+}
+
+impl Inner {
+    /// Writes pending access counts in their own transaction.
+    pub(crate) fn flush_access(&self) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        self.access.drain_into(&txn)?;
+        txn.commit()?;
+        Ok(())
+    }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Best effort: write pending access counts when the last handle goes away.
-        if let Ok(txn) = self.db.begin_write() {
-            if self.access.drain_into(&txn).is_ok() {
-                let _ = txn.commit();
-            }
+        if let Some(w) = self.compactor.get_mut().ok().and_then(Option::take) {
+            w.stop();
         }
+        // Best effort: write pending access counts when the last handle goes away.
+        let _ = self.flush_access();
     }
 }
 
@@ -112,6 +127,14 @@ pub(crate) struct WriterState {
 #[derive(Clone)]
 pub struct Spine {
     pub(crate) inner: Arc<Inner>,
+    /// Shared by the clones of one opening (the background compactor's passes have their own):
+    /// when the last clone of the user's goes, a running compactor pass is told to let go.
+    pub(crate) token: Arc<HandleToken>,
+}
+
+/// Who a [`Spine`] clone belongs to.
+pub(crate) struct HandleToken {
+    pub worker: bool,
 }
 
 impl std::fmt::Debug for Spine {
@@ -139,7 +162,9 @@ impl Spine {
         })?;
         restrict_permissions(&file);
         let vectors = open_vectors(&db, &path, &settings)?;
-        Ok(Spine {
+        let compactor = opts.compactor.clone();
+        let spine = Spine {
+            token: Arc::new(HandleToken { worker: false }),
             inner: Arc::new(Inner {
                 db,
                 path,
@@ -150,8 +175,13 @@ impl Spine {
                 log_cache: Default::default(),
                 vectors,
                 embedder,
+                compactor: Mutex::new(None),
             }),
-        })
+        };
+        if let Some(cfg) = compactor {
+            spine.start_compactor(cfg)?;
+        }
+        Ok(spine)
     }
 
     /// Opens with default options.

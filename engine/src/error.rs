@@ -118,6 +118,21 @@ pub enum Error {
     /// An error from redb that has no more specific mapping.
     #[error("storage: {0}")]
     Storage(String),
+    /// A memory changed between planning an operation and executing it (e.g. a compaction plan
+    /// met a memory that was pinned or updated meanwhile); nothing was written.
+    #[error("memory {id} changed meanwhile: {reason}")]
+    Conflict {
+        /// The memory that changed.
+        id: u64,
+        /// What changed.
+        reason: String,
+    },
+    /// The operation needs the handle to itself (no other clones, no background compactor).
+    #[error("the database handle is busy: {0}")]
+    Busy(String),
+    /// A compaction setting is invalid.
+    #[error("compaction: {0}")]
+    Compaction(#[from] memspine_compaction::Error),
 }
 
 impl Error {

@@ -10,7 +10,8 @@ use memspine_graph::{
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{EventBody, LogWriter};
-use crate::memory::{Memory, MemoryId, Scope};
+use crate::memory::{Dedup, Memory, MemoryId, NewMemory, Scope};
+use crate::write::WriteCtx;
 
 pub use memspine_graph::Entity;
 
@@ -39,6 +40,93 @@ impl Spine {
             log.flush(c)?;
             Ok(out)
         })
+    }
+
+    /// Stores a memory and the facts it states in one transaction: either all are durable or
+    /// none is. Each fact gets `memory` = the new memory's id (so its subject and object are
+    /// linked to it); a zero `timestamp` means now. Logged as `memory.stored` followed by one
+    /// `graph.add_triple` per fact. With exact dedup, a duplicate memory's existing id is used.
+    pub fn store_with_facts(
+        &self,
+        m: NewMemory,
+        facts: Vec<NewTriple>,
+    ) -> Result<(MemoryId, Vec<TripleAdded>)> {
+        let limit = self.limits().max_batch;
+        if facts.len() > limit {
+            return Err(Error::TooLarge {
+                what: "facts of one memory",
+                size: facts.len(),
+                limit,
+            });
+        }
+        let now = self.now();
+        let prepared = self.prepare(&m, now)?;
+        let vector = self.vectors_for(std::slice::from_ref(&m))?.pop().flatten();
+        let dedup = m.dedup.unwrap_or(self.inner.opts.dedup);
+        self.write(|txn, c, now| {
+            let mut ctx = WriteCtx::open(self, txn, now)?;
+            let mut stored = prepared;
+            let existing = match dedup {
+                Dedup::Exact => ctx.find_duplicate(&stored)?,
+                Dedup::Off => None,
+            };
+            let scope = stored.scope.clone();
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    stored.has_vector = vector.is_some();
+                    stored.updated_at = now;
+                    ctx.insert(c, stored, vector)?
+                }
+            };
+            let mut added = Vec::with_capacity(facts.len());
+            for mut t in facts {
+                if t.timestamp == 0 {
+                    t.timestamp = now;
+                }
+                t.memory = Some(id);
+                let op = GraphOp::AddTriple(t);
+                match op.apply(txn)? {
+                    OpOutcome::Triple(a) => added.push(a),
+                    other => return Err(Error::Storage(format!("add_triple returned {other:?}"))),
+                }
+                let payload =
+                    serde_json::to_string(&op).map_err(|e| Error::Storage(e.to_string()))?;
+                let body = EventBody::Graph {
+                    op: op.event_type().to_owned(),
+                    payload,
+                };
+                ctx.log.append(c, now, scope.clone(), body)?;
+            }
+            ctx.finish(c)?;
+            Ok((MemoryId(id), added))
+        })
+    }
+
+    /// Invalidates a fact at `at` (µs; 0 = now): it stays in history, valid until then.
+    /// Logged as `graph.invalidate_triple`.
+    pub fn invalidate_triple(&self, edge: u64, at: u64) -> Result<()> {
+        let at = if at == 0 { self.now() } else { at };
+        self.graph_apply(GraphOp::InvalidateTriple { edge, at })
+            .map(drop)
+    }
+
+    /// Deletes a fact outright (no history). Logged as `graph.delete_triple`.
+    pub fn delete_triple(&self, edge: u64) -> Result<()> {
+        self.graph_apply(GraphOp::DeleteTriple { edge }).map(drop)
+    }
+
+    /// Deletes an entity (by name or alias) with every edge touching it, in both directions, and
+    /// its memory links. Logged as `graph.delete_entity`.
+    pub fn delete_entity(&self, name: &str) -> Result<g::EntityDeleted> {
+        let id = {
+            let s = self.snapshot()?;
+            self.entity_id(&s.txn, name)?
+        };
+        match self.graph_apply(GraphOp::DeleteEntity { entity: id })? {
+            OpOutcome::EntityDeleted(d) => Ok(d),
+            other => Err(Error::Storage(format!("delete_entity returned {other:?}"))),
+        }
     }
 
     /// Adds a fact `(subject, predicate, object)` (the article's `add_memory`). Unknown names

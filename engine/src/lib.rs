@@ -18,6 +18,7 @@ mod access;
 pub mod bitmaps;
 pub mod clock;
 pub mod codec;
+mod compact;
 mod consolidate;
 pub mod context;
 mod db;
@@ -39,6 +40,9 @@ mod verify;
 mod write;
 
 pub use clock::{Clock, ManualClock, Micros, SystemClock};
+pub use compact::{
+    CompactOptions, CompactionHistory, CompactionReport, CompactorConfig, LogCompaction, Skipped,
+};
 pub use consolidate::{ConsolidateOptions, CONSOLIDATED};
 pub use context::{ContextOptions, ContextWindow, Weights};
 pub use db::{Durability, Options, Spine, DATA_FILE};
@@ -48,9 +52,13 @@ pub use error::{Error, Result};
 pub use graph::Entity;
 pub use log::Event;
 pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
-pub use memspine_compaction::{ExtractiveSummarizer, Summarizer};
+pub use memspine_compaction::{
+    Action, Breakdown, CompactionStats, DecayPolicy, ExtractiveSummarizer, ImportanceConfig,
+    MediumAction, Plan, Reason, Summarizer,
+};
 pub use memspine_graph::{
-    Direction, GraphOp, Neighborhood, NewTriple, Paths, Relation, TraversalOptions,
+    Direction, EntityDeleted, GraphOp, GraphRepair, Neighborhood, NewTriple, OpOutcome, Paths,
+    Relation, TraversalOptions, TripleAdded,
 };
 pub use read::Filter;
 pub use repair::RepairReport;

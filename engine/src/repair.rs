@@ -5,6 +5,9 @@
 //!    removed and reported as unrecoverable. A memory the log says exists but that has no record is
 //!    restored.
 //! 3. Bitmaps, `by_created` and the dedup index are cleared and rebuilt from the records.
+//! 4. The graph's derived tables are rebuilt from its primary ones ([`memspine_graph::repair`]):
+//!    in-edges and the edge index from the out-edges, the name index from the entity records,
+//!    each memory-link table from both; links to memories that no longer exist are removed.
 //!
 //! Everything happens in one write transaction: a crash during repair leaves the database as it was.
 
@@ -34,6 +37,9 @@ pub struct RepairReport {
     pub unreadable_log: Vec<String>,
     /// Bitmap chunks rewritten.
     pub bitmaps_rebuilt: u64,
+    /// What the graph's rebuild did (in-edges and edge index from out-edges, names from
+    /// entities, links from their mirrors; links to memories that no longer exist removed).
+    pub graph: memspine_graph::GraphRepair,
 }
 
 impl Spine {
@@ -74,7 +80,9 @@ impl Spine {
                     report.recreated_records.push(*id);
                 }
             }
-            rebuild_indexes(txn, &good, &mut report)
+            rebuild_indexes(txn, &good, &mut report)?;
+            report.graph = memspine_graph::repair(txn, &|m| good.contains_key(&m))?;
+            Ok(())
         })?;
         Ok(report)
     }

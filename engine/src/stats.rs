@@ -36,6 +36,8 @@ pub struct Stats {
     pub tags: u64,
     /// Bytes of every file of the database (allocated blocks where the OS says).
     pub bytes_on_disk: u64,
+    /// What the compactor did: running totals and the last pass.
+    pub compaction: crate::compact::CompactionHistory,
 }
 
 impl Spine {
@@ -60,6 +62,7 @@ impl Spine {
             sessions: distinct("s:")?,
             tags: distinct("t:")?,
             bytes_on_disk: dir_bytes(self.path()),
+            compaction: self.compaction_history()?,
         })
     }
 }

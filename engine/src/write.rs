@@ -290,7 +290,7 @@ impl Spine {
     }
 
     /// Vectors given by the caller (checked and normalised), or embedded from the content.
-    fn vectors_for(&self, batch: &[NewMemory]) -> Result<Vec<Option<Vec<f32>>>> {
+    pub(crate) fn vectors_for(&self, batch: &[NewMemory]) -> Result<Vec<Option<Vec<f32>>>> {
         let mut out: Vec<Option<Vec<f32>>> = batch
             .iter()
             .map(|m| {

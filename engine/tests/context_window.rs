@@ -179,12 +179,56 @@ impl TokenCounter for Words {
     }
 }
 
+/// The counters the budget property runs with: the exact BPEs with the cargo feature
+/// `tiktoken` (`cargo test -p memspine --features tiktoken --test context_window`), the
+/// estimator otherwise.
+fn exact_counters() -> Vec<Box<dyn TokenCounter>> {
+    #[cfg(feature = "tiktoken")]
+    {
+        use memspine::context::tokens::Bpe;
+        vec![
+            Box::new(Bpe::cl100k().unwrap()),
+            Box::new(Bpe::o200k().unwrap()),
+        ]
+    }
+    #[cfg(not(feature = "tiktoken"))]
+    {
+        vec![Box::new(memspine::context::tokens::Estimator)]
+    }
+}
+
+#[cfg(feature = "tiktoken")]
+#[test]
+fn the_exact_tokenizer_is_reported_and_counts_the_text() {
+    use memspine::context::tokens::Bpe;
+    let dir = common::temp();
+    let (db, _) = common::open_with_clock(&common::db_path(&dir));
+    for i in 0..30 {
+        db.store(NewMemory::new(format!(
+            "Fact {i}: Alice's order #{i} shipped to Berlin."
+        )))
+        .unwrap();
+    }
+    let bpe = Bpe::cl100k().unwrap();
+    let w = db
+        .llm_context_window_with("order", 60, &ContextOptions::default(), &bpe)
+        .unwrap();
+    assert_eq!(w.token_counter, "cl100k_base");
+    assert_eq!(w.tokens_used, bpe.count(&w.text));
+    assert!(w.tokens_used <= 60);
+    assert!(!w.chosen.is_empty());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
-    fn never_exceeds_the_budget(budget in 0usize..400, contents in proptest::collection::vec("[a-zA-Z ,.!?é✓]{1,120}", 1..25), pins in proptest::collection::vec(any::<bool>(), 25)) {
+    fn never_exceeds_the_budget(budget in 0usize..400, contents in proptest::collection::vec("[a-zA-Z ,.!?é✓🦀\n<|>]{1,120}", 1..25), pins in proptest::collection::vec(any::<bool>(), 25)) {
         let dir = common::temp();
         let (db, clock) = common::open_with_clock(&common::db_path(&dir));
+        // The query mentions the entity `query`: its facts compete for the budget too.
+        for (i, c) in contents.iter().take(contents.len() % 7).enumerate() {
+            db.add_triple(memspine::NewTriple::new("query", "relates_to", &format!("thing {i} {}", c.len()), 0)).unwrap();
+        }
         for (i, c) in contents.iter().enumerate() {
             clock.advance(Duration::from_secs(30));
             if c.trim().is_empty() { continue; }
@@ -192,9 +236,61 @@ proptest! {
         }
         let w = db.llm_context_window("query", budget, &ContextOptions::default()).unwrap();
         prop_assert!(w.tokens_used <= budget);
+        for counter in exact_counters() {
+            let we = db.llm_context_window_with("query", budget, &ContextOptions::default(), counter.as_ref()).unwrap();
+            prop_assert_eq!(we.tokens_used, counter.count(&we.text));
+            prop_assert!(we.tokens_used <= budget, "{} used {} of {}", counter.name(), we.tokens_used, budget);
+        }
         let w2 = db.llm_context_window_with("query", budget, &ContextOptions::default(), &Words).unwrap();
         prop_assert!(Words.count(&w2.text) <= budget);
         let n = all_ids(&w).len();
         prop_assert_eq!(n, all_ids(&w).into_iter().collect::<HashSet<_>>().len());
+    }
+}
+
+#[test]
+fn cli_context_takes_a_tokenizer() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    {
+        let (db, _) = common::open_with_clock(&path);
+        db.store(NewMemory::new("Alice moved to Berlin in March").user("alice"))
+            .unwrap();
+    }
+    let run = |tok: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_memspine"))
+            .args([
+                "--db",
+                path.to_str().unwrap(),
+                "--json",
+                "context",
+                "Where does Alice live?",
+            ])
+            .args(["--max-tokens", "100", "--tokenizer", tok])
+            .output()
+            .unwrap()
+    };
+    let out = run("estimate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["token_counter"], "estimator(bytes/3)");
+    let out = run("cl100k");
+    if cfg!(feature = "tiktoken") {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["token_counter"], "cl100k_base");
+        assert!(v["tokens_used"].as_u64().unwrap() <= 100);
+    } else {
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("tiktoken"), "{err}");
     }
 }

@@ -35,6 +35,7 @@ mod links;
 mod normalize;
 mod op;
 mod read;
+mod repair;
 mod tables;
 mod text;
 mod traverse;
@@ -51,10 +52,14 @@ pub use entity::{
     resolve, Entity, EntityDeleted, EntityRef, NewEntity,
 };
 pub use error::{GraphError, Result};
-pub use links::{entities_of_memory, link_memory, memories_about, move_links, unlink_memory};
+pub use links::{
+    entities_of_memory, link_memory, memories_about, move_links, recent_memories_about,
+    unlink_memory,
+};
 pub use normalize::{normalize, MAX_NAME_BYTES};
 pub use op::{GraphOp, OpOutcome};
 pub use read::{edges, Direction, Relation};
+pub use repair::{repair, GraphRepair};
 pub use tables::{init, GRAPH_FORMAT_VERSION};
 pub use text::{entities_in_text, Mention, MAX_NGRAM_WORDS};
 pub use traverse::{

@@ -86,6 +86,35 @@ pub fn memories_about(rtxn: &ReadTransaction, entity: u64, limit: usize) -> Resu
     Ok(out)
 }
 
+/// Memories linked to an entity, newest (highest id) first, keeping only those `keep` accepts
+/// (e.g. the caller's scope), at most `limit`, looking at no more than `max_scan` links.
+pub fn recent_memories_about(
+    rtxn: &ReadTransaction,
+    entity: u64,
+    limit: usize,
+    max_scan: usize,
+    mut keep: impl FnMut(u64) -> bool,
+) -> Result<Vec<u64>> {
+    let Some(t) = tables::read(rtxn, ENT_MEM)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for row in t
+        .range((entity, 0)..=(entity, u64::MAX))?
+        .rev()
+        .take(max_scan)
+    {
+        if out.len() >= limit {
+            break;
+        }
+        let m = row?.0.value().1;
+        if keep(m) {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
 /// Entities a memory is linked to, in id order.
 pub fn entities_of_memory(rtxn: &ReadTransaction, memory: u64) -> Result<Vec<u64>> {
     let Some(t) = tables::read(rtxn, MEM_ENT)? else {

@@ -135,12 +135,14 @@ impl Reader {
             None => all.to_vec(),
             Some(ids) => ids.iter().map(|&p| Some(p)).collect(),
         };
-        for p in preds {
-            let range = tables::adjacency_range(entity, p);
+        for pred in preds {
             if scan.direction != Direction::In {
-                for row in self.out.range(range.clone())? {
+                for row in self.out.range(tables::adjacency_from(entity, pred))? {
                     let (k, v) = row?;
                     let (s, p, o, e) = k.value();
+                    if tables::past_adjacency((s, p, o, e), entity, pred) {
+                        break;
+                    }
                     let ok = codec::peek_validity(v.value()).is_some_and(|v| v.visible(scan.as_of));
                     if ok
                         && push_capped(
@@ -157,9 +159,12 @@ impl Reader {
                 }
             }
             if scan.direction != Direction::Out {
-                for row in self.inn.range(range)? {
+                for row in self.inn.range(tables::adjacency_from(entity, pred))? {
                     let (k, v) = row?;
                     let (o, p, s, e) = k.value();
+                    if tables::past_adjacency((o, p, s, e), entity, pred) {
+                        break;
+                    }
                     let (from, to) = v.value();
                     let dup = s == o && scan.direction == Direction::Both;
                     if !dup
@@ -196,8 +201,11 @@ impl Reader {
         };
         let mut seen = 0usize;
         for p in preds {
-            for row in self.out.range(tables::adjacency_range(entity, p))? {
+            for row in self.out.range(tables::adjacency_from(entity, p))? {
                 let (k, v) = row?;
+                if tables::past_adjacency(k.value(), entity, p) {
+                    break;
+                }
                 let bytes = v.value();
                 if !codec::peek_validity(bytes).is_some_and(|v| v.visible(scan.as_of)) {
                     continue;

@@ -77,7 +77,6 @@ pub fn all() -> Vec<OpSpec> {
 /// Operations the harness is waiting for: named in the report as missing until the engine
 /// exposes them.
 pub const PENDING: &[&str] = &[
-    "dsl (query_dsl)",
     "graph_2hop (get_neighborhood)",
     "graph triples in the workload",
     "compactor running",

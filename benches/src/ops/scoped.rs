@@ -1,4 +1,5 @@
-//! Scoped reads: everything of one user, one user's newest memories.
+//! Scoped reads: everything of one user, one user's newest memories, a query-language query
+//! over indexed predicates.
 
 use anyhow::Result;
 use memspine::Filter;
@@ -24,7 +25,28 @@ pub(super) fn ops() -> Vec<OpSpec> {
             needs_vectors: false,
             run: scoped_recent,
         },
+        OpSpec {
+            name: "dsl_indexed",
+            about: "query_ids(parse(\"user:u AND tag:topic-t AND NOT pinned:true\")), indexed predicates only",
+            article: None,
+            target_p95_ms: Some(1.0),
+            needs_vectors: false,
+            run: dsl_indexed,
+        },
     ]
+}
+
+fn dsl_indexed(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
+    let topic = cx.w.topic_of(cx.w.cluster(rng));
+    let text = format!(
+        "user:{} AND tag:topic-{topic} AND NOT pinned:true",
+        cx.w.user(rng)
+    );
+    let expr = memspine::query::parse(&text)?;
+    Ok(cx
+        .db
+        .query_ids(&expr, &memspine::QueryOptions::default())?
+        .len() as usize)
 }
 
 fn scoped_filter(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {

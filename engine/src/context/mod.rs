@@ -1,7 +1,8 @@
 //! Adaptive memory selection and the token-budgeted context window for an LLM prompt.
 //!
-//! Candidates come from several strategies — pinned memories, semantic neighbours of the query,
-//! and the recent conversation — and are ranked by one fused score:
+//! Candidates come from several strategies — pinned memories, semantic and lexical neighbours of
+//! the query, memories linked to the entities the query mentions (see [`graph`]), and the recent
+//! conversation — and are ranked by one fused score:
 //!
 //! ```text
 //! score = w_semantic·cos⁺ + w_lexical·bm25_norm + w_recency·0.5^(age / half_life)
@@ -10,11 +11,13 @@
 //! with the defaults of [`Weights::default`]. Near-duplicates (same normalised text, or cosine ≥
 //! `duplicate_threshold`) are collapsed to the best-scored one. The window is packed pinned first
 //! (all of them, or the result says they did not fit), then relevant memories by score, then the
-//! recent conversation, each section labelled and each line dated, never past `max_tokens`.
+//! knowledge-graph facts about the entities the query mentions, then the recent conversation,
+//! each section labelled and each line dated, never past `max_tokens`.
 
+pub mod graph;
 pub mod tokens;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -24,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::memory::{Memory, MemoryId};
 use crate::read::Filter;
 use crate::search::{SearchMode, SearchOptions};
+use graph::{fact_line, GraphContext, GraphFact, GraphLink};
 use tokens::{Estimator, TokenCounter};
 
 /// Weights of the fused score. Each signal is in 0..=1.
@@ -39,7 +43,8 @@ pub struct Weights {
     pub importance: f32,
     /// Access frequency, log-scaled.
     pub access: f32,
-    /// Linked to an entity the query mentions.
+    /// Graph proximity: 1 when linked to an entity the query mentions, 0.5 when linked to an
+    /// entity one relation away from one, else 0.
     pub graph: f32,
     /// Pinned.
     pub pinned: f32,
@@ -48,12 +53,12 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            semantic: 0.50,
+            semantic: 0.45,
             lexical: 0.15,
             recency: 0.15,
             importance: 0.10,
             access: 0.03,
-            graph: 0.05,
+            graph: 0.10,
             pinned: 0.02,
         }
     }
@@ -72,6 +77,10 @@ pub struct ContextOptions {
     pub semantic_candidates: usize,
     /// Recent memories considered (default 20).
     pub recent_candidates: usize,
+    /// Memories linked to each entity the query mentions considered, newest first (default 20).
+    pub graph_candidates: usize,
+    /// Facts (current relations) shown per entity the query mentions (default 10; 0 = none).
+    pub graph_facts: usize,
     /// Cosine at or above which two memories are duplicates (default 0.95).
     pub duplicate_threshold: f32,
     /// Candidates scoring below this are dropped as irrelevant (default 0.0: none).
@@ -90,6 +99,8 @@ impl Default for ContextOptions {
             half_life_hours: 72.0,
             semantic_candidates: 50,
             recent_candidates: 20,
+            graph_candidates: 20,
+            graph_facts: 10,
             duplicate_threshold: 0.95,
             min_score: 0.0,
             query_vector: None,
@@ -111,8 +122,11 @@ pub struct Signals {
     pub importance: f32,
     /// Access signal.
     pub access: f32,
-    /// Graph signal.
+    /// Graph proximity.
     pub graph: f32,
+    /// Which entity of the query the memory is linked to, when `graph > 0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph_link: Option<GraphLink>,
     /// Pinned.
     pub pinned: bool,
 }
@@ -138,7 +152,7 @@ pub struct Candidate {
     pub score: f32,
     /// Its signals.
     pub signals: Signals,
-    /// Strategies that proposed it (`pinned`, `semantic`, `recent`, …).
+    /// Strategies that proposed it (`pinned`, `semantic`, `lexical`, `graph`, `recent`).
     pub sources: Vec<&'static str>,
     /// Section it belongs to.
     pub section: Section,
@@ -157,6 +171,8 @@ pub enum DropReason {
     },
     /// Below `min_score`.
     LowScore,
+    /// A graph fact recorded from a memory outside the caller's filter.
+    Filtered,
 }
 
 /// A chosen memory.
@@ -188,6 +204,26 @@ pub struct Dropped {
     pub reason: DropReason,
 }
 
+/// A graph fact placed in the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChosenFact {
+    /// The fact.
+    #[serde(flatten)]
+    pub fact: GraphFact,
+    /// Tokens its line costs.
+    pub tokens: usize,
+}
+
+/// A graph fact left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedFact {
+    /// Edge id.
+    pub edge: u64,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: DropReason,
+}
+
 /// The context window: prompt-ready text plus the account of how it was built.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContextWindow {
@@ -205,11 +241,22 @@ pub struct ContextWindow {
     pub chosen: Vec<Chosen>,
     /// Every other candidate and why it was dropped.
     pub dropped: Vec<Dropped>,
+    /// Entities the query mentions (graph lookup of its words and n-grams).
+    pub mentioned_entities: Vec<String>,
+    /// Graph facts about them placed in the window, in order.
+    pub facts: Vec<ChosenFact>,
+    /// Graph facts left out.
+    pub dropped_facts: Vec<DroppedFact>,
 }
 
 impl Spine {
     /// Adaptive selection: every candidate, scored and sorted (best first), duplicates included.
     pub fn select_memories(&self, query: &str, opts: &ContextOptions) -> Result<Vec<Candidate>> {
+        Ok(self.select(query, opts)?.0)
+    }
+
+    /// Selection plus what the graph knows about the query's entities.
+    fn select(&self, query: &str, opts: &ContextOptions) -> Result<(Vec<Candidate>, GraphContext)> {
         let now = self.now();
         let mut cands: HashMap<MemoryId, Candidate> = HashMap::new();
         let mut add = |m: Memory, source: &'static str, sem: Option<f32>, lex: Option<f32>| {
@@ -228,12 +275,13 @@ impl Spine {
                 e.signals.lexical = lex;
             }
         };
-        let pinned = Filter {
-            pinned: Some(true),
-            ..opts.filter.clone()
-        };
-        for m in self.get_many(&self.filter_ids(&pinned)?)? {
-            add(m, "pinned", None, None);
+        // One snapshot and one evaluation of the filter for the pinned, graph and recent sources.
+        let snap = self.snapshot()?;
+        let allowed = snap.filter(&opts.filter)?;
+        for id in &(&allowed & &snap.bitmap("pinned")?) {
+            if let Some(m) = snap.memory(u64::from(id))? {
+                add(m, "pinned", None, None);
+            }
         }
         if let Some(hits) = self.semantic_candidates(query, opts)? {
             for h in hits {
@@ -255,11 +303,27 @@ impl Spine {
                 add(h.memory, "lexical", None, Some(norm));
             }
         }
-        for m in self.recent_filtered(opts.recent_candidates, &opts.filter)? {
-            add(m, "recent", None, None);
+        let graph = GraphContext::build(&snap, query, &allowed, opts)?;
+        for id in &graph.proposed {
+            if let Some(m) = snap.memory(id.0)? {
+                add(m, "graph", None, None);
+            }
+        }
+        // The conversation: the memories stored last in the filter (highest ids, i.e. store
+        // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
+        // exactly but walks the global time index until it has found enough of this scope's
+        // memories, which for a light user at 1M memories is most of the index.
+        for id in allowed.iter().rev().take(opts.recent_candidates) {
+            if let Some(m) = snap.memory(u64::from(id))? {
+                add(m, "recent", None, None);
+            }
         }
         let mut out: Vec<Candidate> = cands.into_values().collect();
         for c in &mut out {
+            if let Some((proximity, link)) = graph.link_of(&snap, c.memory.id)? {
+                c.signals.graph = proximity;
+                c.signals.graph_link = Some(link);
+            }
             score(c, now, opts);
         }
         out.sort_by(|a, b| {
@@ -267,7 +331,7 @@ impl Spine {
                 .total_cmp(&a.score)
                 .then(a.memory.id.cmp(&b.memory.id))
         });
-        Ok(out)
+        Ok((out, graph))
     }
 
     fn semantic_candidates(
@@ -312,9 +376,9 @@ impl Spine {
         opts: &ContextOptions,
         counter: &dyn TokenCounter,
     ) -> Result<ContextWindow> {
-        let cands = self.select_memories(query, opts)?;
-        let (kept, mut dropped) = self.collapse_duplicates(cands, opts)?;
-        let w = pack(kept, max_tokens, counter, &mut dropped);
+        let (cands, graph) = self.select(query, opts)?;
+        let (kept, dropped) = self.collapse_duplicates(cands, opts)?;
+        let w = pack(kept, graph, max_tokens, counter, dropped);
         if opts.track_access {
             let ids: Vec<MemoryId> = w.chosen.iter().map(|c| c.id).collect();
             self.note_access(&ids);
@@ -338,6 +402,12 @@ impl Spine {
                 continue;
             }
             let norm = normalise_text(&c.memory.content);
+            if c.section == Section::Pinned {
+                // Pinned memories are always kept: no need to look for what they duplicate.
+                seen_text.entry(norm).or_insert(c.memory.id);
+                kept.push(c);
+                continue;
+            }
             let dup = seen_text.get(&norm).copied().or_else(|| {
                 let v = vectors.get(&c.memory.id)?;
                 kept.iter().find_map(|k| {
@@ -395,7 +465,10 @@ fn score(c: &mut Candidate, now: Micros, opts: &ContextOptions) {
         + w.pinned * f32::from(u8::from(s.pinned));
     c.section = if m.pinned {
         Section::Pinned
-    } else if c.sources.contains(&"semantic") || c.sources.contains(&"lexical") {
+    } else if ["semantic", "lexical", "graph"]
+        .iter()
+        .any(|s| c.sources.contains(s))
+    {
         Section::Relevant
     } else {
         Section::Recent
@@ -422,7 +495,7 @@ fn normalise_text(s: &str) -> String {
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    memspine_index::kernels::dot(a, b)
 }
 
 const HEADINGS: [(Section, &str); 3] = [
@@ -430,6 +503,7 @@ const HEADINGS: [(Section, &str); 3] = [
     (Section::Relevant, "## Relevant memories"),
     (Section::Recent, "## Recent conversation"),
 ];
+const FACTS_HEADING: &str = "## Facts about entities in the query";
 
 fn line_of(c: &Candidate) -> String {
     let who = c
@@ -451,8 +525,14 @@ fn line_of(c: &Candidate) -> String {
 fn why(c: &Candidate) -> String {
     let s = &c.signals;
     let mut parts = vec![format!("proposed by {}", c.sources.join("+"))];
+    if let Some(l) = &s.graph_link {
+        parts.push(l.describe());
+    }
     if let Some(x) = s.semantic {
         parts.push(format!("similarity {x:.2}"));
+    }
+    if let Some(x) = s.lexical {
+        parts.push(format!("lexical {x:.2}"));
     }
     parts.push(format!("recency {:.2}", s.recency));
     parts.push(format!("importance {:.2}", s.importance));
@@ -462,13 +542,69 @@ fn why(c: &Candidate) -> String {
     parts.join(", ")
 }
 
-/// Packs sections in order within the budget. Pinned memories in any order fit first; the
-/// relevant ones by score; the recent ones are chosen newest-first and shown oldest-first.
+/// One line of the window as it is assembled.
+enum Line {
+    Heading(&'static str),
+    Memory(String, Chosen),
+    Fact(String, ChosenFact),
+}
+
+impl Line {
+    fn text(&self) -> &str {
+        match self {
+            Line::Heading(h) => h,
+            Line::Memory(t, _) | Line::Fact(t, _) => t,
+        }
+    }
+}
+
+/// One section's lines within what is left of the budget: each line costs its tokens plus one
+/// for the newline, the heading likewise; a section with no line that fits is left out.
+struct Packer<'a> {
+    counter: &'a dyn TokenCounter,
+    max_tokens: usize,
+    used: usize,
+    lines: Vec<Line>,
+}
+
+impl Packer<'_> {
+    /// Places `items` (line, payload) under `heading`; `reject` gets the ones that do not fit.
+    fn section<T>(
+        &mut self,
+        heading: &'static str,
+        items: Vec<(String, T)>,
+        mut place: impl FnMut(String, T, usize) -> Line,
+        mut reject: impl FnMut(T),
+    ) {
+        let mut section_used = self.counter.count(heading) + 1;
+        let mut placed = Vec::new();
+        for (text, item) in items {
+            let cost = self.counter.count(&text) + 1;
+            if self.used + section_used + cost > self.max_tokens {
+                reject(item);
+                continue;
+            }
+            section_used += cost;
+            placed.push(place(text, item, cost));
+        }
+        if placed.is_empty() {
+            return;
+        }
+        self.used += section_used;
+        self.lines.push(Line::Heading(heading));
+        self.lines.extend(placed);
+    }
+}
+
+/// Packs sections in order within the budget: pinned (any order; `pinned_fit` says whether all
+/// fit), relevant by score, graph facts (per mentioned entity, newest first), then the recent
+/// conversation, chosen newest-first and shown oldest-first.
 fn pack(
     kept: Vec<Candidate>,
+    graph: GraphContext,
     max_tokens: usize,
     counter: &dyn TokenCounter,
-    dropped: &mut Vec<Dropped>,
+    mut dropped: Vec<Dropped>,
 ) -> ContextWindow {
     let mut by_section: HashMap<Section, Vec<Candidate>> = HashMap::new();
     for c in kept {
@@ -477,73 +613,107 @@ fn pack(
     if let Some(r) = by_section.get_mut(&Section::Recent) {
         r.sort_by_key(|c| std::cmp::Reverse(c.memory.created_at));
     }
-    let mut used = 0usize;
-    let mut text_parts: Vec<String> = Vec::new();
-    let mut chosen = Vec::new();
+    let mut p = Packer {
+        counter,
+        max_tokens,
+        used: 0,
+        lines: Vec::new(),
+    };
     let mut pinned_fit = true;
-    let mut placed: HashSet<MemoryId> = HashSet::new();
+    let mut dropped_facts: Vec<DroppedFact> = graph
+        .filtered
+        .iter()
+        .map(|&edge| DroppedFact {
+            edge,
+            reason: DropReason::Filtered,
+        })
+        .collect();
+    let mut facts = Some(graph.facts);
     for (section, heading) in HEADINGS {
+        if section == Section::Recent {
+            let items: Vec<(String, GraphFact)> = facts
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| (fact_line(&f), f))
+                .collect();
+            p.section(
+                FACTS_HEADING,
+                items,
+                |line, fact, tokens| Line::Fact(line, ChosenFact { fact, tokens }),
+                |f| {
+                    dropped_facts.push(DroppedFact {
+                        edge: f.edge,
+                        reason: DropReason::Budget,
+                    })
+                },
+            );
+        }
         let Some(list) = by_section.remove(&section) else {
             continue;
         };
-        let head_cost = counter.count(heading) + 1;
-        let mut lines: Vec<(String, Chosen)> = Vec::new();
-        let mut section_used = head_cost;
-        for c in list {
-            let line = line_of(&c);
-            let cost = counter.count(&line) + 1;
-            if used + section_used + cost > max_tokens {
+        let items: Vec<(String, Candidate)> = list.into_iter().map(|c| (line_of(&c), c)).collect();
+        let start = p.lines.len();
+        p.section(
+            heading,
+            items,
+            |line, c, tokens| {
+                Line::Memory(
+                    line,
+                    Chosen {
+                        id: c.memory.id,
+                        section,
+                        score: c.score,
+                        signals: c.signals.clone(),
+                        why: why(&c),
+                        tokens,
+                    },
+                )
+            },
+            |c| {
                 if section == Section::Pinned {
                     pinned_fit = false;
                 }
                 dropped.push(drop_of(&c, DropReason::Budget));
-                continue;
-            }
-            section_used += cost;
-            placed.insert(c.memory.id);
-            let ch = Chosen {
-                id: c.memory.id,
-                section,
-                score: c.score,
-                signals: c.signals.clone(),
-                why: why(&c),
-                tokens: cost,
-            };
-            lines.push((line, ch));
-        }
-        if lines.is_empty() {
-            continue;
-        }
-        if section == Section::Recent {
-            lines.reverse(); // oldest first reads like a conversation
-        }
-        used += section_used;
-        text_parts.push(heading.to_owned());
-        for (line, ch) in lines {
-            text_parts.push(line);
-            chosen.push(ch);
+            },
+        );
+        if section == Section::Recent && p.lines.len() > start + 1 {
+            p.lines[start + 1..].reverse(); // oldest first reads like a conversation
         }
     }
-    let mut text = text_parts.join("\n");
+    let mut lines = p.lines;
+    let join = |lines: &[Line]| lines.iter().map(Line::text).collect::<Vec<_>>().join("\n");
+    let mut text = join(&lines);
     // Per-line costs bound the total for the estimator; a real tokenizer may merge across lines,
     // so check the whole text and give back lines from the end until it fits.
-    while counter.count(&text) > max_tokens {
-        let Some(last) = chosen.pop() else {
-            text.clear();
-            break;
-        };
-        dropped.push(Dropped {
-            id: last.id,
-            score: last.score,
-            reason: DropReason::Budget,
-        });
-        text_parts.pop();
-        if text_parts.last().is_some_and(|l| l.starts_with("## ")) {
-            text_parts.pop();
+    while !text.is_empty() && counter.count(&text) > max_tokens {
+        match lines.pop() {
+            Some(Line::Memory(_, c)) => dropped.push(Dropped {
+                id: c.id,
+                score: c.score,
+                reason: DropReason::Budget,
+            }),
+            Some(Line::Fact(_, f)) => dropped_facts.push(DroppedFact {
+                edge: f.fact.edge,
+                reason: DropReason::Budget,
+            }),
+            Some(Line::Heading(_)) | None => {}
         }
-        text = text_parts.join("\n");
+        if matches!(lines.last(), Some(Line::Heading(_))) {
+            lines.pop();
+        }
+        text = join(&lines);
     }
     let tokens_used = counter.count(&text);
+    let mut chosen = Vec::new();
+    let mut chosen_facts = Vec::new();
+    for l in lines {
+        match l {
+            Line::Memory(_, c) => chosen.push(c),
+            Line::Fact(_, f) => chosen_facts.push(f),
+            Line::Heading(_) => {}
+        }
+    }
     ContextWindow {
         text,
         tokens_used,
@@ -551,6 +721,9 @@ fn pack(
         pinned_fit,
         token_counter: counter.name().to_owned(),
         chosen,
-        dropped: std::mem::take(dropped),
+        dropped,
+        mentioned_entities: graph.mentioned,
+        facts: chosen_facts,
+        dropped_facts,
     }
 }

@@ -28,6 +28,10 @@ const MAGIC: &[u8; 4] = b"MSLP";
 /// Version of the page format.
 pub(crate) const PAGE_VERSION: u8 = 1;
 const FLAG_ZSTD: u8 = 1;
+/// Set on pages the compactor rewrote as cold pages (merged, higher zstd level): it leaves them be.
+const FLAG_COLD: u8 = 2;
+/// Set on cold pages holding no event a log retention may drop (agent and compaction events).
+const FLAG_CLEAN: u8 = 4;
 const HEADER: usize = 60;
 /// Bound on a page's decompressed events section.
 const MAX_RAW: usize = 64 * 1024 * 1024;
@@ -50,6 +54,28 @@ pub struct PageHeader {
 /// Builds a sealed page from events in seq order (at least one). The records' vectors are moved
 /// into the page's vectors section (the records are left without them).
 pub(crate) fn encode(records: &mut [LogRecord], level: i32) -> Result<(PageHeader, Vec<u8>)> {
+    encode_page(records, level, FLAG_ZSTD)
+}
+
+/// [`encode`] for the compactor's cold pages (flagged so later passes skip them); `clean`: no
+/// event in it is one a log retention may drop.
+pub(crate) fn encode_cold(
+    records: &mut [LogRecord],
+    level: i32,
+    clean: bool,
+) -> Result<(PageHeader, Vec<u8>)> {
+    let flags = FLAG_ZSTD | FLAG_COLD | if clean { FLAG_CLEAN } else { 0 };
+    encode_page(records, level, flags)
+}
+
+/// `None` for a hot page; for a cold page (rewritten by the compactor) whether it is clean
+/// (flags only; not verified).
+pub(crate) fn cold_state(page: &[u8]) -> Option<bool> {
+    let f = page.get(5).copied().unwrap_or(0);
+    (f & FLAG_COLD != 0).then_some(f & FLAG_CLEAN != 0)
+}
+
+fn encode_page(records: &mut [LogRecord], level: i32, flags: u8) -> Result<(PageHeader, Vec<u8>)> {
     let mut vectors = Vec::new();
     for (i, r) in records.iter_mut().enumerate() {
         if let Some(v) = r.body.take_vector() {
@@ -76,7 +102,7 @@ pub(crate) fn encode(records: &mut [LogRecord], level: i32) -> Result<(PageHeade
     let mut out = Vec::with_capacity(HEADER + events.len() + vectors.len());
     out.extend_from_slice(MAGIC);
     out.push(PAGE_VERSION);
-    out.push(FLAG_ZSTD);
+    out.push(flags);
     out.extend_from_slice(&[0, 0]);
     out.extend_from_slice(&header.count.to_le_bytes());
     out.extend_from_slice(&header.first_seq.to_le_bytes());

@@ -40,7 +40,19 @@ pub enum GraphCmd {
         /// Facts as of this time (RFC 3339).
         #[arg(long)]
         as_of: Option<String>,
+        /// Per-entity fan-out cap (super-nodes are cut and reported).
+        #[arg(long, default_value_t = memspine_graph::DEFAULT_MAX_FANOUT)]
+        max_fanout: usize,
     },
+    /// Invalidate a fact (by edge id): it stays in history, valid until now or --at.
+    Invalidate {
+        edge: u64,
+        /// End of validity (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Delete an entity with every edge touching it (both directions) and its memory links.
+    DeleteEntity { entity: String },
     /// Shortest paths between two entities.
     Path {
         a: String,
@@ -94,13 +106,28 @@ pub fn run(db: &Spine, cmd: GraphCmd, out: &Out) -> Result<()> {
             db.declare_predicate(&predicate, true)?;
             out.line(&format!("{predicate} is single-valued"));
         }
+        GraphCmd::Invalidate { edge, at } => {
+            db.invalidate_triple(edge, time(&at)?.unwrap_or(0))?;
+            out.line(&format!("edge {edge} invalidated"));
+        }
+        GraphCmd::DeleteEntity { entity } => {
+            let d = db.delete_entity(&entity)?;
+            out.value(&d, |d| {
+                format!(
+                    "deleted {entity}: {} edges, {} memory links",
+                    d.edges, d.links
+                )
+            });
+        }
         GraphCmd::Show {
             entity,
             depth,
             as_of,
+            max_fanout,
         } => {
             let opts = TraversalOptions {
                 as_of: time(&as_of)?,
+                max_fanout,
                 ..Default::default()
             };
             let n = db.neighborhood(&entity, depth, &opts)?;
@@ -131,7 +158,7 @@ pub fn run(db: &Spine, cmd: GraphCmd, out: &Out) -> Result<()> {
                     ));
                 }
                 if n.truncated {
-                    t.push_str("(cut by the fan-out cap)\n");
+                    t.push_str(&format!("(cut by a cap; fan-out cut at {:?})\n", n.cut));
                 }
                 t
             });

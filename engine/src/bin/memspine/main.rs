@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use memspine::clock::parse_rfc3339;
-use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, Options, Scope, Spine};
+use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options, Scope, Spine};
 
 use output::Out;
 
@@ -240,6 +240,10 @@ enum Cmd {
         /// Also list every candidate, chosen or dropped, with its score and reason.
         #[arg(long)]
         explain: bool,
+        /// Token counter: `estimate` (⌈bytes/3⌉), or exact `cl100k` / `o200k` (needs a build
+        /// with `--features tiktoken`).
+        #[arg(long, default_value = "estimate", value_parser = ["estimate", "cl100k", "o200k"])]
+        tokenizer: String,
     },
     /// The knowledge graph: add facts, show neighbourhoods, find paths.
     #[command(subcommand)]
@@ -257,6 +261,26 @@ enum Cmd {
     },
     /// Database statistics.
     Stats,
+    /// Run one compaction pass now: the decay policy (demote, archive, consolidate, delete) and
+    /// log compaction. `--dry-run` prints the plan and changes nothing.
+    Compact {
+        /// Plan only: print what would be kept, demoted, archived, consolidated, deleted and why.
+        #[arg(long)]
+        dry_run: bool,
+        /// A JSON file of compaction options (`policy`, `memories`, `actions_per_txn`, `log`);
+        /// missing fields keep their defaults.
+        #[arg(long)]
+        options: Option<PathBuf>,
+        /// Leave the event log as it is.
+        #[arg(long)]
+        no_log: bool,
+        /// Afterwards give free space in the file back to the file system.
+        #[arg(long)]
+        reclaim: bool,
+        /// List every planned action (text output; JSON always has them).
+        #[arg(long)]
+        actions: bool,
+    },
     /// Check every checksum and invariant; non-zero exit on any problem.
     Verify,
     /// Rebuild derived structures and restore damaged records from the log.
@@ -275,7 +299,12 @@ enum Cmd {
         /// Store vectors of this dimension too (0: none).
         #[arg(long, default_value_t = 0)]
         dim: usize,
-        /// Mixed workload: stores, batches, updates, deletes, events, graph writes, merges.
+        /// Store each memory with two facts in the same transaction (`crash_facts`); one memory
+        /// per transaction.
+        #[arg(long)]
+        graph: bool,
+        /// Mixed workload: stores, batches, updates, deletes, events, graph writes, merges,
+        /// compaction passes (crash_mixed.rs).
         #[arg(long)]
         mixed: bool,
         /// Seed of the mixed workload.
@@ -288,6 +317,77 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compact_cmd(
+    db: &Path,
+    out: &Out,
+    dry_run: bool,
+    options: Option<&Path>,
+    no_log: bool,
+    reclaim: bool,
+    actions: bool,
+) -> Result<()> {
+    let mut opts: memspine::CompactOptions = match options {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", p.display()))?
+        }
+        None => memspine::CompactOptions::default(),
+    };
+    if no_log {
+        opts.log = None;
+    }
+    let mut spine = open(db)?;
+    let report = spine.compact_with(&opts, dry_run)?;
+    let reclaimed = if reclaim && !dry_run {
+        Some(spine.reclaim_space()?)
+    } else {
+        None
+    };
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        #[serde(flatten)]
+        report: &'a memspine::CompactionReport,
+        reclaimed: Option<(u64, u64)>,
+    }
+    let shown = Shown {
+        report: &report,
+        reclaimed,
+    };
+    out.value(&shown, |s| {
+        let st = &s.report.stats;
+        let mut t = String::new();
+        if actions {
+            for a in &s.report.plan.actions {
+                t.push_str(&format!("{:<11} {:?}  {}\n", a.name(), a.ids(), a.reason()));
+            }
+        }
+        t.push_str(&format!(
+            "{}examined {} memories: kept {}, demoted {}, archived {}, deleted {}, consolidated {} into {}\n",
+            if st.dry_run { "DRY RUN (nothing changed): " } else { "" },
+            st.examined, st.kept, st.demoted, st.archived, st.deleted,
+            st.consolidated_sources, st.consolidated_groups
+        ));
+        t.push_str(&format!(
+            "log: {} pages merged, {} recompressed, {} events dropped\n",
+            st.log_pages_merged, st.log_pages_recompressed, st.log_events_dropped
+        ));
+        if !s.report.skipped.is_empty() {
+            t.push_str(&format!("skipped {} actions (memories changed meanwhile)\n", s.report.skipped.len()));
+        }
+        t.push_str(&format!(
+            "{} transactions in {:.1} ms; {} -> {} bytes on disk",
+            st.transactions, st.total_us as f64 / 1e3, st.bytes_before, st.bytes_after
+        ));
+        if let Some((b, a)) = s.reclaimed {
+            t.push_str(&format!("\nreclaim: data file {b} -> {a} bytes"));
+        }
+        t
+    });
+    Ok(())
 }
 
 fn open(db: &Path) -> Result<Spine> {
@@ -462,12 +562,15 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             max_tokens,
             scope,
             explain,
+            tokenizer,
         } => {
             let opts = memspine::ContextOptions {
                 filter: scope.filter(),
                 ..Default::default()
             };
-            let w = open(db)?.llm_context_window(&query, max_tokens, &opts)?;
+            let counter = memspine::context::tokens::counter_by_name(&tokenizer)?;
+            let w =
+                open(db)?.llm_context_window_with(&query, max_tokens, &opts, counter.as_ref())?;
             out.value(&w, |w| {
                 let mut t = w.text.clone();
                 t.push_str(&format!(
@@ -494,6 +597,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                             d.id, d.score, d.reason
                         ));
                     }
+                    if !w.mentioned_entities.is_empty() {
+                        t.push_str(&format!(
+                            "\nentities in the query: {}",
+                            w.mentioned_entities.join(", ")
+                        ));
+                    }
+                    for f in &w.facts {
+                        t.push_str(&format!(
+                            "\nfact    edge {:>6}: {} {} {}",
+                            f.fact.edge, f.fact.subject, f.fact.predicate, f.fact.object
+                        ));
+                    }
+                    for d in &w.dropped_facts {
+                        t.push_str(&format!("\ndropped edge {:>6} {:?}", d.edge, d.reason));
+                    }
                 }
                 t
             });
@@ -518,6 +636,21 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             out.memories(&open(db)?.query(&expr, &opts)?);
         }
         Cmd::Stats => out.value(&open(db)?.stats()?, |s| format!("{s:#?}")),
+        Cmd::Compact {
+            dry_run,
+            options,
+            no_log,
+            reclaim,
+            actions,
+        } => compact_cmd(
+            db,
+            out,
+            dry_run,
+            options.as_deref(),
+            no_log,
+            reclaim,
+            actions,
+        )?,
         Cmd::Verify => {
             let r = open(db)?.verify()?;
             out.value(&r, |r| {
@@ -552,8 +685,12 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             ..
         } => crash_mixed::run(db, seed, start)?,
         Cmd::CrashWriter {
-            batch, start, dim, ..
-        } => crash_writer(db, batch, start, dim)?,
+            batch,
+            start,
+            dim,
+            graph,
+            ..
+        } => crash_writer(db, batch, start, dim, graph)?,
     }
     Ok(0)
 }
@@ -617,7 +754,23 @@ fn crash_vector(n: u64, dim: usize) -> Vec<f32> {
         .collect()
 }
 
-fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize) -> Result<()> {
+/// The facts the crash writer stores with its `n`-th memory in graph mode; the crash test
+/// recomputes them: `(e{n % 300}, rel{n % 4}, e{(7n + 3) % 300})` and
+/// `(e{n % 300}, at, place{n % 11})` with `at` single-valued.
+fn crash_facts(n: u64) -> Vec<NewTriple> {
+    let s = format!("e{}", n % 300);
+    vec![
+        NewTriple::new(
+            &s,
+            &format!("rel{}", n % 4),
+            &format!("e{}", (7 * n + 3) % 300),
+            0,
+        ),
+        NewTriple::new(&s, "at", &format!("place{}", n % 11), 0),
+    ]
+}
+
+fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize, graph: bool) -> Result<()> {
     use std::io::Write;
     let opts = Options {
         dimension: (dim > 0).then_some(dim),
@@ -626,6 +779,15 @@ fn crash_writer(db: &Path, batch: usize, start: u64, dim: usize) -> Result<()> {
     let s = Spine::open(db, opts)?;
     let mut out = std::io::stdout().lock();
     let mut n = start;
+    if graph {
+        s.declare_predicate("at", true)?;
+        loop {
+            let (id, _) = s.store_with_facts(NewMemory::new(crash_content(n)), crash_facts(n))?;
+            writeln!(out, "ack {id} {n}")?;
+            out.flush()?;
+            n += 1;
+        }
+    }
     loop {
         let items: Vec<NewMemory> = (n..n + batch as u64)
             .map(|i| {
