@@ -14,7 +14,11 @@
 //! intent triple <n> <s> <p> <o>     ack triple <n> <s> <p> <o>
 //! intent link <id> <entity>         ack link <id> <entity>
 //! intent consolidate <id,id,…>      ack consolidate <new id> <id,id,…>
+//! intent compact                    ack compact
 //! ```
+//!
+//! `compact` is a whole compaction pass (several transactions) with every sealed log page cold,
+//! so the log rewrite runs too; the parent resolves what it did from the database.
 //!
 //! Everything written for operation number `n` is a function of `n` (see [`content`]), so the
 //! parent can recompute and compare it exactly.
@@ -23,7 +27,10 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options, Scope, Spine};
+use memspine::{
+    CompactOptions, Filter, LogCompaction, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options,
+    Scope, Spine,
+};
 
 /// Content of the memory written (stored or updated) by operation `n`.
 pub fn content(n: u64) -> String {
@@ -66,15 +73,7 @@ struct Writer {
 /// Runs the mixed workload forever (until killed or an operation fails).
 pub fn run(db: &Path, seed: u64, start: u64) -> Result<()> {
     let s = Spine::open(db, Options::default())?;
-    let ids = s.filter_ids(&Filter {
-        kind: Some("interaction".into()),
-        ..Default::default()
-    })?;
-    let live = s
-        .get_many(&ids)?
-        .into_iter()
-        .map(|m| (m.id, m.scope.user.unwrap_or_default()))
-        .collect();
+    let live = live_memories(&s)?;
     let mut entities = Vec::new();
     for k in 0..8 {
         let name = format!("e{k}");
@@ -93,6 +92,18 @@ pub fn run(db: &Path, seed: u64, start: u64) -> Result<()> {
     loop {
         w.step()?;
     }
+}
+
+/// Live, unarchived plain memories with their users.
+fn live_memories(s: &Spine) -> Result<Vec<(MemoryId, String)>> {
+    let ids = s.filter_ids(&Filter {
+        kind: Some("interaction".into()),
+        ..Default::default()
+    })?;
+    Ok(s.get_many(&ids)?
+        .into_iter()
+        .map(|m| (m.id, m.scope.user.unwrap_or_default()))
+        .collect())
 }
 
 impl Writer {
@@ -118,7 +129,8 @@ impl Writer {
             58..=69 => self.event(),
             70..=81 => self.triple(),
             82..=89 if !self.live.is_empty() && !self.entities.is_empty() => self.link(),
-            90..=99 => self.consolidate(),
+            90..=96 => self.consolidate(),
+            97..=99 => self.compact(),
             _ => self.store(),
         }
     }
@@ -229,6 +241,22 @@ impl Writer {
         self.say(format!("intent link {id} {e}"))?;
         self.s.link_memory(id, &[e.as_str()])?;
         self.say(format!("ack link {id} {e}"))
+    }
+
+    /// A compaction pass that also rewrites every sealed log page (cold at once).
+    fn compact(&mut self) -> Result<()> {
+        self.say("intent compact".into())?;
+        let opts = CompactOptions {
+            log: Some(LogCompaction {
+                cold_after: std::time::Duration::ZERO,
+                ..LogCompaction::default()
+            }),
+            ..CompactOptions::default()
+        };
+        self.s.compact_with(&opts, false)?;
+        // Archived or merged memories leave the candidates.
+        self.live = live_memories(&self.s)?;
+        self.say("ack compact".into())
     }
 
     /// Merges two or three live memories of one user (a plain store when there are too few).
