@@ -65,6 +65,14 @@ impl Spine {
                 "consolidation needs at least two memories",
             ));
         }
+        let limit = self.limits().max_batch;
+        if ids.len() > limit {
+            return Err(Error::TooLarge {
+                what: "ids",
+                size: ids.len(),
+                limit,
+            });
+        }
         let originals = self.get_many(&ids)?;
         if originals.len() != ids.len() {
             let missing = ids.iter().find(|id| originals.iter().all(|m| m.id != **id));

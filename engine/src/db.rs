@@ -13,6 +13,9 @@ use crate::schema::{self, key, Counters, Settings, FORMAT_VERSION, META};
 /// Name of the redb file inside the database directory.
 pub const DATA_FILE: &str = "data.redb";
 
+/// Prefix of the temporary file a new database is built in before it is linked as `data.redb`.
+const CREATING_PREFIX: &str = "data.redb.creating-";
+
 /// How hard a commit works to reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -161,7 +164,7 @@ impl Spine {
         // redb asserts on some structural corruption instead of returning an error (debug builds,
         // and one `unreachable!` in release): a corrupt file must still be a typed error here.
         let (db, settings, embedder) = catch_corruption("opening the database", || {
-            let db = open_redb(&path, &file, &opts)?;
+            let db = open_redb(&path, &file, &opts, false)?;
             let (settings, embedder) = init_or_check(&db, &path, &opts)?;
             Ok((db, settings, embedder))
         })?;
@@ -434,10 +437,8 @@ fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {
                 path: path.to_path_buf(),
             });
         }
-        // A leftover of a creation that was killed does not count: it is replaced.
-        let non_empty = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok())
-            .any(|e| e.file_name() != CREATING_FILE);
+        remove_stale_creations(path)?;
+        let non_empty = std::fs::read_dir(path)?.next().is_some();
         if non_empty {
             return Err(not_db("the directory is not empty and holds no data.redb"));
         }
@@ -461,6 +462,79 @@ fn create_private_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Builds a new database under a temporary name and links it into place as `data.redb`, so a
+/// crash during creation leaves either no `data.redb` or a complete, initialised one — never a
+/// half-written header that would make the directory unopenable. The link is atomic and never
+/// replaces an existing file: of two processes creating the same database at once, one wins
+/// and the other opens the winner's (and gets `Locked` while the winner holds it).
+fn create_atomically(dir: &Path, file: &Path, opts: &Options) -> Result<()> {
+    let tmp = dir.join(format!(
+        "{CREATING_PREFIX}{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    create_private_file(&tmp)?;
+    let built = catch_corruption("creating the database", || {
+        let db = open_redb(dir, &tmp, opts, true)?;
+        init_or_check(&db, dir, opts)?;
+        Ok(())
+    });
+    let linked = built.and_then(|()| match std::fs::hard_link(&tmp, file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A file system without hard links: rename (which replaces; the race is then unguarded).
+        Err(_) if !file.exists() => std::fs::rename(&tmp, file).map_err(Error::from),
+        Err(e) => Err(e.into()),
+    });
+    let removed = std::fs::remove_file(&tmp);
+    linked?;
+    match removed {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => sync_dir(dir),
+    }
+}
+
+/// Removes temporary files of creations that crashed (only called when `data.redb` is absent).
+fn remove_stale_creations(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(CREATING_PREFIX)
+        {
+            match std::fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates an empty file readable and writable by its owner only.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?;
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Database files are readable by their owner only: memories are private data.
 fn restrict_permissions(file: &Path) {
     #[cfg(unix)]
@@ -470,34 +544,8 @@ fn restrict_permissions(file: &Path) {
     }
 }
 
-/// Name of a database file being created (renamed to [`DATA_FILE`] once initialised).
-const CREATING_FILE: &str = "data.redb.creating";
-
-/// Creates and initialises the redb file under a temporary name, then renames it into place: a
-/// process killed while creating leaves no half-made `data.redb` (which the next open would have
-/// to reject as "not a database"), only a leftover that the next creation replaces.
-fn create_atomically(dir: &Path, file: &Path, opts: &Options) -> Result<()> {
-    let tmp = dir.join(CREATING_FILE);
-    match std::fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
-    catch_corruption("creating the database", || {
-        let mut b = redb::Database::builder();
-        b.set_cache_size(opts.cache_bytes);
-        let db = b.create(&tmp).map_err(|e| map_open_error(dir, e))?;
-        init_or_check(&db, dir, opts)?;
-        Ok(())
-    })?;
-    restrict_permissions(&tmp);
-    std::fs::rename(&tmp, file)?;
-    // The rename reaches the disk before anything is acknowledged in the new database.
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-fn open_redb(dir: &Path, file: &Path, opts: &Options) -> Result<redb::Database> {
+/// Opens `file`, or with `create` initialises it (it may exist empty).
+fn open_redb(dir: &Path, file: &Path, opts: &Options, create: bool) -> Result<redb::Database> {
     let mut b = redb::Database::builder();
     b.set_cache_size(opts.cache_bytes);
     if let Some(f) = &opts.faults {
@@ -506,11 +554,7 @@ fn open_redb(dir: &Path, file: &Path, opts: &Options) -> Result<redb::Database> 
             .create_with_backend(backend)
             .map_err(|e| map_open_error(dir, e));
     }
-    let r = if file.exists() {
-        b.open(file)
-    } else {
-        b.create(file)
-    };
+    let r = if create { b.create(file) } else { b.open(file) };
     r.map_err(|e| map_open_error(dir, e))
 }
 

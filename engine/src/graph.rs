@@ -19,6 +19,16 @@ impl Spine {
     /// Applies one graph operation durably and logs it.
     pub fn graph_apply(&self, op: GraphOp) -> Result<OpOutcome> {
         let payload = serde_json::to_string(&op).map_err(|e| Error::Storage(e.to_string()))?;
+        // Every graph op is logged as an event: the event size limit bounds what an op may
+        // carry (context, source, metadata, aliases, entity lists).
+        let limit = self.limits().max_event_bytes;
+        if payload.len() > limit {
+            return Err(Error::TooLarge {
+                what: "graph operation",
+                size: payload.len(),
+                limit,
+            });
+        }
         self.write(|txn, c, now| {
             let out = op.apply(txn)?;
             let mut log = LogWriter::open(txn)?;

@@ -1,7 +1,7 @@
 //! JSONL import and export. One object per line with the fields of [`JsonMemory`]; `export`
 //! writes exactly what `import` reads, so export → import → export is byte-identical.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -138,26 +138,38 @@ impl Spine {
     ) -> Result<ImportReport> {
         let mut report = ImportReport::default();
         let mut batch: Vec<(NewMemory, bool)> = Vec::with_capacity(IMPORT_BATCH);
-        let mut line = String::new();
+        let mut raw = Vec::new();
         let mut bytes = 0u64;
+        let limit = import_line_limit(self.limits());
         loop {
-            line.clear();
-            let n = input.read_line(&mut line)?;
+            raw.clear();
+            // Bounded read: a file without newlines must not be read into memory whole.
+            let n = (&mut *input)
+                .take(limit as u64 + 1)
+                .read_until(b'\n', &mut raw)?;
             if n == 0 {
                 break;
             }
-            bytes += n as u64;
             report.lines += 1;
+            let at = |e: String| Error::invalid("import", format!("line {}: {e}", report.lines));
+            if n > limit {
+                return Err(Error::TooLarge {
+                    what: "import line",
+                    size: n,
+                    limit,
+                });
+            }
+            bytes += n as u64;
+            let line = std::str::from_utf8(&raw).map_err(|e| at(e.to_string()))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let at = |e: String| Error::invalid("import", format!("line {}: {e}", report.lines));
-            let jm: JsonMemory = serde_json::from_str(&line).map_err(|e| at(e.to_string()))?;
+            let jm: JsonMemory = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
             let archived = jm.archived;
             let nm = jm.into_new().map_err(|e| at(e.to_string()))?;
             self.prepare(&nm, 0).map_err(|e| at(e.to_string()))?;
             batch.push((nm, archived));
-            if batch.len() >= IMPORT_BATCH {
+            if batch.len() >= IMPORT_BATCH.min(self.limits().max_batch) {
                 report.imported += self.import_batch(std::mem::take(&mut batch))?;
                 progress(bytes);
             }
@@ -184,4 +196,10 @@ impl Spine {
         }
         Ok(ids.len() as u64)
     }
+}
+
+/// Longest accepted import line: room for the largest content and metadata even when every
+/// character is JSON-escaped (`\uXXXX`, six bytes), plus the other fields.
+pub fn import_line_limit(l: &crate::memory::Limits) -> usize {
+    6 * (l.max_content_bytes + l.max_metadata_bytes) + 64 * 1024
 }

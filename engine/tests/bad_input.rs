@@ -217,3 +217,89 @@ fn newer_format_is_refused() {
         other => panic!("expected UnsupportedFormat, got {other:?}"),
     }
 }
+
+/// Every size that comes from input has a limit (`Limits`, the DSL's and the graph's constants)
+/// and exceeding it is a `TooLarge` naming the field (docs/errors.md lists them). Small limits
+/// here so the test does not build megabytes.
+#[test]
+fn every_input_size_limit_is_enforced() {
+    let dir = common::temp();
+    let limits = Limits {
+        max_content_bytes: 64,
+        max_metadata_bytes: 32,
+        max_tags: 2,
+        max_label_bytes: 12,
+        max_batch: 3,
+        max_event_bytes: 400,
+    };
+    let opts = Options {
+        limits,
+        ..Options::default()
+    };
+    let db = Spine::open(common::db_path(&dir), opts).unwrap();
+    let too_large = |r: Result<(), Error>| match r {
+        Err(Error::TooLarge { what, .. }) => what,
+        other => panic!("expected TooLarge, got {other:?}"),
+    };
+    let store = |m: NewMemory| db.store(m).map(drop);
+    let long = "x".repeat(13);
+    assert_eq!(too_large(store(NewMemory::new("c".repeat(65)))), "content");
+    let big = json!({ "k": "v".repeat(40) });
+    assert_eq!(
+        too_large(store(NewMemory::new("a").metadata(big))),
+        "metadata"
+    );
+    let three = NewMemory::new("a").tag("t1").tag("t2").tag("t3");
+    assert_eq!(too_large(store(three)), "tags");
+    assert_eq!(too_large(store(NewMemory::new("a").tag(&long))), "tag");
+    assert_eq!(too_large(store(NewMemory::new("a").kind(&long))), "kind");
+    assert_eq!(too_large(store(NewMemory::new("a").user(&long))), "user");
+    assert_eq!(
+        too_large(store(NewMemory::new("a").session(&long))),
+        "session"
+    );
+    assert_eq!(too_large(store(NewMemory::new("a").agent(&long))), "agent");
+    let four = (0..4).map(|i| NewMemory::new(format!("m{i}"))).collect();
+    assert_eq!(too_large(db.store_batch(four).map(drop)), "batch");
+    let ids = db
+        .store_batch((0..3).map(|i| NewMemory::new(format!("m{i}"))).collect())
+        .unwrap();
+    let id4 = db.store(NewMemory::new("m3")).unwrap();
+    let update = memspine::MemoryUpdate {
+        content: Some("c".repeat(65)),
+        ..Default::default()
+    };
+    assert_eq!(too_large(db.update(ids[0], update).map(drop)), "content");
+    let mut all = ids.clone();
+    all.push(id4);
+    assert_eq!(too_large(db.batch_consolidate(&all).map(drop)), "ids");
+    let scope = memspine::Scope::default();
+    let payload = json!({ "p": "x".repeat(500) });
+    let event = db.append_event("note", payload, scope.clone()).map(drop);
+    assert_eq!(too_large(event), "event payload");
+    assert_eq!(
+        too_large(db.append_event(&long, json!({}), scope).map(drop)),
+        "event type"
+    );
+    let mut t = memspine::NewTriple::new("A", "knows", "B", 0);
+    t.context = json!({ "c": "x".repeat(500) });
+    assert_eq!(too_large(db.add_triple(t).map(drop)), "graph operation");
+    // An import line longer than the limit stops the import before it is read whole.
+    let line_limit = memspine::jsonl::import_line_limit(&limits);
+    let mut input = std::io::Cursor::new(vec![b'x'; line_limit + 10]);
+    assert_eq!(
+        too_large(db.import(&mut input, &mut |_| {}).map(drop)),
+        "import line"
+    );
+    // Traversal depth (graph) and query text (DSL) have fixed maximums.
+    db.add_triple(memspine::NewTriple::new("A", "knows", "B", 0))
+        .unwrap();
+    let opts = memspine::TraversalOptions::default();
+    let deep = db.neighborhood("A", memspine_graph::MAX_DEPTH + 1, &opts);
+    assert!(matches!(deep, Err(Error::Graph(_))), "{deep:?}");
+    let q = format!("tag:{}", "a".repeat(memspine::query::MAX_QUERY_BYTES));
+    assert!(memspine::query::parse(&q).is_err());
+    // Nothing of the refused writes is there, and the database is intact.
+    assert_eq!(db.count().unwrap(), 4);
+    assert!(db.verify().unwrap().is_ok());
+}

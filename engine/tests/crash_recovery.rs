@@ -154,6 +154,31 @@ fn campaign(dim: usize, default_iterations: u64) {
     );
 }
 
+/// A crash while a database is being created leaves only a temporary file (the new database is
+/// built under another name and linked into place when complete): the next open cleans it up and
+/// creates the database, and an open without `create` says there is none.
+#[test]
+fn a_crash_during_creation_leaves_no_half_database() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    std::fs::create_dir(&path).unwrap();
+    // What a kill in the middle of redb's initialisation leaves: a file without a valid header.
+    let stale = path.join("data.redb.creating-4242-1");
+    std::fs::write(&stale, vec![0u8; 4096]).unwrap();
+    let opts = Options {
+        create: false,
+        ..Options::default()
+    };
+    assert!(matches!(
+        Spine::open(&path, opts),
+        Err(memspine::Error::NotFound { .. })
+    ));
+    let db = common::open(&path);
+    assert_eq!(db.count().unwrap(), 0);
+    assert!(!stale.exists());
+    assert!(db.verify().unwrap().is_ok());
+}
+
 /// Memories stored with their facts in one transaction, killed mid-write: every acknowledged
 /// memory has its facts (edges carrying its id, links to both ends), nothing half-written
 /// survives, and `verify` finds out- and in-edges mirroring each other after every reopen.

@@ -441,7 +441,17 @@ impl Drop for Arena {
 fn write_fresh_file(dir: &Path, kind: FileKind, header: Header) -> Result<()> {
     let path = dir.join(kind.file_name());
     let tmp = dir.join(format!("{}.tmp", kind.file_name()));
-    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    // A leftover from a crashed create keeps its old mode through a truncate: start afresh.
+    let _ = std::fs::remove_file(&tmp);
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        // Vectors are derived from private memories: owner-only, like the database file.
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let file = o.open(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut f = AppendFile::new(file, &tmp)?;
     f.write_at(&format::encode_header(kind, header), 0)?;
     f.sync()?;

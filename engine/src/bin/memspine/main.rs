@@ -1,5 +1,6 @@
 //! The `memspine` command-line tool.
 
+mod crash_mixed;
 mod demo;
 mod graph_cmd;
 mod output;
@@ -285,7 +286,8 @@ enum Cmd {
     /// Rebuild derived structures and restore damaged records from the log.
     Repair,
     /// Test driver: stores memories forever, printing `ack <id> <n>` after each durable store
-    /// (used by the crash tests, which kill it with SIGKILL at random moments).
+    /// (used by the crash tests, which kill it with SIGKILL at random moments). With `--mixed`,
+    /// a random mix of every write instead (protocol in crash_mixed.rs).
     #[command(hide = true)]
     CrashWriter {
         /// Memories per batch (1: single durable stores).
@@ -301,6 +303,13 @@ enum Cmd {
         /// per transaction.
         #[arg(long)]
         graph: bool,
+        /// Mixed workload: stores, batches, updates, deletes, events, graph writes, merges,
+        /// compaction passes (crash_mixed.rs).
+        #[arg(long)]
+        mixed: bool,
+        /// Seed of the mixed workload.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Build a database from the shipped sample and show what the engine does.
     Demo {
@@ -487,7 +496,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             let s = open(db)?;
             let n = match file {
                 Some(f) => {
-                    let mut w = BufWriter::new(File::create(&f)?);
+                    let mut w = BufWriter::new(create_private(&f)?);
                     s.export(&mut w, include_archived)?
                 }
                 None => s.export(&mut std::io::stdout().lock(), include_archived)?,
@@ -670,10 +679,17 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
         }
         Cmd::Demo { out: dir } => demo::run(dir, out)?,
         Cmd::CrashWriter {
+            mixed: true,
+            start,
+            seed,
+            ..
+        } => crash_mixed::run(db, seed, start)?,
+        Cmd::CrashWriter {
             batch,
             start,
             dim,
             graph,
+            ..
         } => crash_writer(db, batch, start, dim, graph)?,
     }
     Ok(0)
@@ -700,6 +716,19 @@ fn import(db: &Path, file: &Path, out: &Out) -> Result<()> {
     bar.finish_and_clear();
     out.value(&r, |r| format!("imported {} memories", r.imported));
     Ok(())
+}
+
+/// Creates (or truncates) a file readable by its owner only: an export holds private memories.
+fn create_private(path: &Path) -> Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+        .with_context(|| format!("creating {}", path.display()))
 }
 
 fn parse_json(s: &str, what: &str) -> Result<serde_json::Value> {
