@@ -1,7 +1,7 @@
 //! Criterion benches of the vector arena: the scan kernels (Hamming over sign codes, f32 dot via
 //! simsimd vs a plain loop) and search over N clustered 384-d unit vectors
 //! (MEMSPINE_BENCH_N, default 100 000): global (quantized + rescore) and a 10K-slot subset
-//! (exact). A separate timed loop prints p50/p95/p99 and recall@10 against exact f32 search.
+//! (exact: int8 scan with error bounds + f32 rescoring, beside a plain f32 scan). A separate timed loop prints p50/p95/p99 and recall@10 against exact f32 search.
 //!
 //! Run: `MEMSPINE_BENCH_N=1000000 cargo bench -p memspine-benches --bench vector`.
 
@@ -89,6 +89,17 @@ fn kernels(c: &mut Criterion) {
     });
     g.bench_function("dot_f32_384_plain", |bch| {
         bch.iter(|| kernels::dot_plain(black_box(&a), black_box(&b)))
+    });
+    let b8: Vec<u8> = b
+        .iter()
+        .map(|x| ((x * 600.0).round() as i8) as u8)
+        .collect();
+    g.bench_function("dot_i8_384_dispatched", |bch| {
+        bch.iter(|| kernels::dot_i8(black_box(&a), black_box(&b8)))
+    });
+    let a16: Vec<i16> = a.iter().map(|x| (x * 100_000.0).round() as i16).collect();
+    g.bench_function("dot_i8_i16_384_dispatched", |bch| {
+        bch.iter(|| kernels::dot_i8_i16(black_box(&a16), black_box(&b8)))
     });
     let n = 100_000;
     let words = DIM / 64;
@@ -200,10 +211,16 @@ fn search(c: &mut Criterion) {
         timed(&format!("global {n} pool {pool}"), &f, &f.all, &opts);
     }
     timed(
-        &format!("subset {SUBSET} of {n} (exact)"),
+        &format!("subset {SUBSET} of {n} (int8+bound)"),
         &f,
         &f.subset,
         &default,
+    );
+    timed(
+        &format!("subset {SUBSET} of {n} (f32 scan)"),
+        &f,
+        &f.subset,
+        &SearchOptions::exact(),
     );
     let mut g = c.benchmark_group("vector_search");
     g.sample_size(20);

@@ -6,6 +6,10 @@
 //! plus recall of gold memories inside the context window at 500/1000/2000 tokens.
 //!
 //! `cargo run --release -p memspine-benches --bin memspine-eval [-- --json out.json]`
+//!
+//! With all-MiniLM-L6-v2 instead of the built-in embedder (cargo feature `minilm`; the model
+//! folder as .ci/minilm.sh downloads it):
+//! `cargo run --release -p memspine-benches --features minilm --bin memspine-eval -- --minilm DIR`
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -65,6 +69,21 @@ fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/eval")
 }
 
+/// The embedder: the built-in one, or MiniLM from `--minilm DIR` (feature `minilm`).
+fn embedder() -> Result<memspine::EmbedderChoice> {
+    let Some(dir) = std::env::args().skip_while(|a| a != "--minilm").nth(1) else {
+        return Ok(memspine::EmbedderChoice::Default);
+    };
+    #[cfg(feature = "minilm")]
+    {
+        let m = memspine_index::embed::SentenceTransformer::load(std::path::Path::new(&dir))
+            .with_context(|| format!("loading MiniLM from {dir}"))?;
+        Ok(memspine::EmbedderChoice::Custom(Arc::new(m)))
+    }
+    #[cfg(not(feature = "minilm"))]
+    anyhow::bail!("--minilm {dir}: build with `--features minilm`")
+}
+
 fn load(dir: &std::path::Path) -> Result<(Spine, ManualClock, String)> {
     let text = std::fs::read_to_string(data_dir().join("memories.jsonl"))
         .context("reading memories.jsonl")?;
@@ -72,6 +91,7 @@ fn load(dir: &std::path::Path) -> Result<(Spine, ManualClock, String)> {
     let opts = Options {
         clock: Arc::new(clock.clone()),
         durability: Durability::None,
+        embedder: embedder()?,
         ..Options::default()
     };
     let db = Spine::open(dir, opts)?;

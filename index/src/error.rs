@@ -118,7 +118,7 @@ pub enum RebuildReason {
         /// The version found.
         found: u32,
     },
-    /// The three files do not belong to the same arena (a crash during a rebuild's renames).
+    /// The arena files do not belong to the same arena (a crash during a rebuild's renames).
     #[error("arena files belong to different arenas")]
     MixedFiles,
     /// A slot failed its checksum on open.

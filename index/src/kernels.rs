@@ -62,6 +62,106 @@ fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
     dot_body(a, b)
 }
 
+/// Asks the CPU to start loading `bytes` into its caches (a hint: never faults, changes
+/// nothing). Scans over scattered slots call it a few slots ahead, so several slots' memory
+/// loads are in flight at once instead of one after another.
+#[inline(always)]
+pub fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 CPU has (part of the baseline
+        // target). It only hints the cache hierarchy — it never faults and writes nothing —
+        // and the pointer is inside a live slice anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                line.as_ptr().cast::<i8>(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
+/// Integer dot product of an i16-quantized query with int8 codes (stored as bytes, each an
+/// `i8`), accumulated in i32 — the kernel of the filtered int8 scan. The caller keeps
+/// `Σ |q_i| · 127` below `i32::MAX` (the scan scales the query so). Our own loop, compiled for
+/// AVX2 when the CPU has it (`vpmaddwd`), chosen once at run time.
+#[inline]
+pub fn dot_i8_i16(q: &[i16], codes: &[u8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `dot_i8_i16_avx2` only requires the `avx2` feature, detected just above.
+        return unsafe { dot_i8_i16_avx2(q, codes) };
+    }
+    dot_i8_i16_body(q, codes)
+}
+
+#[inline(always)]
+fn dot_i8_i16_body(q: &[i16], codes: &[u8]) -> i32 {
+    let mut acc = [0i32; 16];
+    let (cq, cc) = (q.chunks_exact(16), codes.chunks_exact(16));
+    let (rq, rc) = (cq.remainder(), cc.remainder());
+    for (x, y) in cq.zip(cc) {
+        for ((s, p), c) in acc.iter_mut().zip(x).zip(y) {
+            *s += i32::from(*p) * i32::from(*c as i8);
+        }
+    }
+    let tail: i32 = rq
+        .iter()
+        .zip(rc)
+        .map(|(p, c)| i32::from(*p) * i32::from(*c as i8))
+        .sum();
+    acc.iter().sum::<i32>() + tail
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_i8_i16_avx2(q: &[i16], codes: &[u8]) -> i32 {
+    dot_i8_i16_body(q, codes)
+}
+
+/// Dot product of an f32 query with int8 codes (stored as bytes, each an `i8`): the kernel of
+/// the filtered int8 scan. Our own 16-lane loop compiled for AVX2 when the CPU has it (chosen
+/// once at run time), else [`dot_i8_plain`]. Extra elements are ignored.
+#[inline]
+pub fn dot_i8(q: &[f32], codes: &[u8]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `dot_i8_avx2` only requires the `avx2` feature, detected just above.
+        return unsafe { dot_i8_avx2(q, codes) };
+    }
+    dot_i8_plain(q, codes)
+}
+
+/// Portable [`dot_i8`].
+pub fn dot_i8_plain(q: &[f32], codes: &[u8]) -> f32 {
+    dot_i8_body(q, codes)
+}
+
+#[inline(always)]
+fn dot_i8_body(q: &[f32], codes: &[u8]) -> f32 {
+    let mut acc = [0f32; 16];
+    let (cq, cc) = (q.chunks_exact(16), codes.chunks_exact(16));
+    let (rq, rc) = (cq.remainder(), cc.remainder());
+    for (x, y) in cq.zip(cc) {
+        for ((s, p), c) in acc.iter_mut().zip(x).zip(y) {
+            *s += p * f32::from(*c as i8);
+        }
+    }
+    let tail: f32 = rq
+        .iter()
+        .zip(rc)
+        .map(|(p, c)| p * f32::from(*c as i8))
+        .sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_i8_avx2(q: &[f32], codes: &[u8]) -> f32 {
+    dot_i8_body(q, codes)
+}
+
 /// The 1-bit sign code of `v`: bit `i` (word `i / 64`, bit `i % 64`) is set when `v[i] > 0`.
 /// Writes `out.len()` words; components past `v.len()` are zero bits.
 pub fn sign_code(v: &[f32], out: &mut [u64]) {
@@ -99,6 +199,35 @@ pub fn hamming(a: &[u64], b: &[u64]) -> u32 {
 
 #[inline(always)]
 fn hamming_body(codes: &[u64], query: &[u64], out: &mut [u16]) {
+    // Fixed widths of the common dimensions (384 → 6 words, 768 → 12) unroll completely.
+    match query.len() {
+        2 => hamming_fixed::<2>(codes, query, out),
+        4 => hamming_fixed::<4>(codes, query, out),
+        6 => hamming_fixed::<6>(codes, query, out),
+        8 => hamming_fixed::<8>(codes, query, out),
+        12 => hamming_fixed::<12>(codes, query, out),
+        16 => hamming_fixed::<16>(codes, query, out),
+        _ => hamming_any(codes, query, out),
+    }
+}
+
+#[inline(always)]
+fn hamming_fixed<const W: usize>(codes: &[u64], query: &[u64], out: &mut [u16]) {
+    let Some(q) = query.first_chunk::<W>() else {
+        return;
+    };
+    let (chunks, _) = codes.as_chunks::<W>();
+    for (code, d) in chunks.iter().zip(out.iter_mut()) {
+        let mut s = 0u32;
+        for i in 0..W {
+            s += (code[i] ^ q[i]).count_ones();
+        }
+        *d = s as u16;
+    }
+}
+
+#[inline(always)]
+fn hamming_any(codes: &[u64], query: &[u64], out: &mut [u16]) {
     for (code, d) in codes.chunks_exact(query.len()).zip(out.iter_mut()) {
         let mut s = 0u32;
         for (x, y) in code.iter().zip(query) {

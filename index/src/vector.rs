@@ -1,5 +1,10 @@
-//! Vector search over an arena [`Snapshot`]: exact f32 scans for small or `exact` searches,
-//! otherwise a 1-bit sign-code Hamming scan that picks a candidate pool, rescored exactly.
+//! Vector search over an arena [`Snapshot`]:
+//!
+//! - `exact`: a full-precision f32 scan of every candidate;
+//! - candidate sets up to `exact_below` (filtered searches): an int8 scan with a per-vector error
+//!   bound, then an exact f32 rescoring of every slot whose upper bound can still reach the
+//!   k-th best lower bound — the result is exactly the f32 scan's, at a quarter of the bytes read;
+//! - larger sets: a 1-bit sign-code Hamming scan that picks a candidate pool, rescored exactly.
 //!
 //! Vectors are L2-normalised, so the score is the dot product (= cosine). Results are sorted
 //! by score descending, ties by slot ascending, and never include empty slots or slots outside
@@ -16,7 +21,8 @@ use crate::arena::Snapshot;
 use crate::error::{Error, Result};
 use crate::kernels;
 
-/// Candidate sets up to this size are scanned exactly in f32 (filtered searches are exact).
+/// Candidate sets up to this size get exact results (int8 scan with error bounds, then f32
+/// rescoring of the slots that can still win): filtered searches are exact.
 pub const DEFAULT_EXACT_BELOW: u64 = 20_000;
 /// Smallest rescoring pool of the quantized path.
 pub const DEFAULT_POOL_MIN: usize = 1024;
@@ -26,6 +32,10 @@ pub const DEFAULT_POOL_PER_K: usize = 64;
 const PARALLEL_MIN: u64 = 8_192;
 /// Slots whose Hamming distances are computed per kernel call (fits in L1).
 const BLOCK: usize = 2_048;
+/// Scattered-slot scans prefetch the record this many slots ahead (int8 records).
+const AHEAD_INT8: usize = 8;
+/// The same for f32 vectors (4 × dim bytes each).
+const AHEAD_F32: usize = 4;
 
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,8 +121,11 @@ impl Snapshot {
         let eff = candidates & self.present();
         let n = eff.len();
         let pool = opts.pool_for(k);
-        if opts.exact || n <= opts.exact_below || n <= pool as u64 {
+        if opts.exact {
             return Ok(self.exact_scan(query, k, &eff));
+        }
+        if n <= opts.exact_below || n <= pool as u64 {
+            return Ok(self.int8_scan(query, k, &eff));
         }
         Ok(self.quantized_scan(query, k, pool, &eff))
     }
@@ -139,19 +152,97 @@ impl Snapshot {
     }
 
     fn exact_part(&self, query: &[f32], k: usize, eff: &RoaringBitmap, r: Range<u32>) -> TopK {
+        let slots: Vec<u32> = eff.range(r).collect();
+        self.rescore(query, k, &slots)
+    }
+
+    /// Exact f32 scores of `slots` (any order), the best `k` kept; prefetches ahead, so
+    /// scattered slots load in parallel.
+    fn rescore(&self, query: &[f32], k: usize, slots: &[u32]) -> TopK {
         let mut top = TopK::new(k);
-        let mut it = eff.range(r);
-        while let Some(run) = it.next_range() {
-            for slot in run {
-                if let Some(v) = self.vector_unchecked(slot) {
-                    top.offer(Hit {
-                        slot,
-                        score: kernels::dot(query, v),
-                    });
-                }
+        for (i, &slot) in slots.iter().enumerate() {
+            if let Some(&next) = slots.get(i + AHEAD_F32) {
+                self.prefetch_vector(next);
+            }
+            if let Some(v) = self.vector_unchecked(slot) {
+                top.offer(Hit {
+                    slot,
+                    score: kernels::dot(query, v),
+                });
             }
         }
         top
+    }
+
+    /// Exact top-k through the int8 codes: each slot's int8 score `a` is within `m = ‖q‖·error +
+    /// δ` of its f32 score (`error` from the record, δ a float-rounding allowance), so with `T`
+    /// the k-th best lower bound `a − m`, every slot of the true top-k has `a + m ≥ T`. Those
+    /// slots (usually a few times k) are rescored in f32; the result equals [`Self::exact_scan`].
+    ///
+    /// The query itself is quantized to i16 (`q = step·d + e`) so the scan is an integer dot
+    /// product; its error adds `s·‖c‖·‖e‖ ≤ s·127·√dim·‖e‖` to each slot's margin.
+    fn int8_scan(&self, query: &[f32], k: usize, eff: &RoaringBitmap) -> Vec<Hit> {
+        let q = QuantQuery::new(query);
+        let parts: Vec<Int8Part> = split(eff)
+            .into_par_iter()
+            .map(|range| self.int8_part(&q, k, eff, range))
+            .collect();
+        let mut lows: Vec<f32> = parts.iter().flat_map(|p| p.lows.iter().copied()).collect();
+        let threshold = if lows.len() >= k {
+            let (_, kth, _) = lows.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            *kth
+        } else {
+            f32::NEG_INFINITY
+        };
+        let cands: Vec<u32> = parts
+            .iter()
+            .flat_map(|p| p.cands.iter())
+            .filter(|(hi, _)| *hi >= threshold)
+            .map(|&(_, slot)| slot)
+            .collect();
+        let tops = cands
+            .par_chunks(512)
+            .map(|chunk| self.rescore(query, k, chunk));
+        tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
+    }
+
+    fn int8_part(&self, q: &QuantQuery, k: usize, eff: &RoaringBitmap, r: Range<u32>) -> Int8Part {
+        // Min-heap of the k best lower bounds seen in this part.
+        let mut lows: BinaryHeap<std::cmp::Reverse<TotalF32>> = BinaryHeap::with_capacity(k + 1);
+        let mut cands = Vec::new();
+        let mut floor = f32::NEG_INFINITY;
+        let slots: Vec<u32> = eff.range(r).collect();
+        for (i, &slot) in slots.iter().enumerate() {
+            if let Some(&next) = slots.get(i + AHEAD_INT8) {
+                self.prefetch_int8(next);
+            }
+            {
+                let Some((scale, error, codes)) = self.int8(slot) else {
+                    continue;
+                };
+                let a = scale * q.step * kernels::dot_i8_i16(&q.codes, codes) as f32;
+                let m = q.norm * error + scale * q.code_error + q.delta;
+                let (lo, hi) = (a - m, a + m);
+                if hi < floor {
+                    continue;
+                }
+                cands.push((hi, slot));
+                if lows.len() < k {
+                    lows.push(std::cmp::Reverse(TotalF32(lo)));
+                } else if let Some(mut worst) = lows.peek_mut() {
+                    if lo > worst.0 .0 {
+                        worst.0 = TotalF32(lo);
+                    }
+                }
+                if lows.len() >= k {
+                    floor = lows.peek().map_or(floor, |w| w.0 .0);
+                }
+            }
+        }
+        Int8Part {
+            lows: lows.into_iter().map(|w| w.0 .0).collect(),
+            cands,
+        }
     }
 
     /// Hamming scan of the sign codes for a pool of `pool` candidates, rescored exactly.
@@ -175,18 +266,10 @@ impl Snapshot {
             cands.select_nth_unstable(pool);
             cands.truncate(pool);
         }
-        let tops = cands.par_chunks(256).map(|chunk| {
-            let mut top = TopK::new(k);
-            for &(_, slot) in chunk {
-                if let Some(v) = self.vector_unchecked(slot) {
-                    top.offer(Hit {
-                        slot,
-                        score: kernels::dot(query, v),
-                    });
-                }
-            }
-            top
-        });
+        let slots: Vec<u32> = cands.iter().map(|&(_, slot)| slot).collect();
+        let tops = slots
+            .par_chunks(256)
+            .map(|chunk| self.rescore(query, k, chunk));
         tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
     }
 
@@ -217,6 +300,76 @@ impl Snapshot {
             }
         }
         sel.buf
+    }
+}
+
+/// A query quantized for the int8 scan: `query ≈ step · codes`.
+struct QuantQuery {
+    codes: Vec<i16>,
+    step: f32,
+    /// `‖query‖`, rounded up.
+    norm: f32,
+    /// `127 · √dim · ‖query − step·codes‖`, rounded up: times a slot's scale, bounds the error
+    /// the query's quantization adds to that slot's score.
+    code_error: f32,
+    /// Allowance for float rounding in the scores (the f32 product included).
+    delta: f32,
+}
+
+impl QuantQuery {
+    fn new(query: &[f32]) -> QuantQuery {
+        let dim = query.len().max(1) as f64;
+        // Largest code magnitude keeping Σ|d_i|·127 within i32 (32 767 up to 516 dims).
+        let top = (f64::from(i32::MAX) / (127.0 * dim)).floor().min(32_767.0);
+        let max = query.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let step = if max > 0.0 { max / top as f32 } else { 0.0 };
+        let mut codes = Vec::with_capacity(query.len());
+        let (mut e2, mut n2) = (0f64, 0f64);
+        for x in query {
+            let d = if step > 0.0 {
+                (x / step).round().clamp(-top as f32, top as f32)
+            } else {
+                0.0
+            };
+            codes.push(d as i16);
+            let e = f64::from(*x) - f64::from(step) * f64::from(d);
+            e2 += e * e;
+            n2 += f64::from(*x) * f64::from(*x);
+        }
+        let up = 1.0 + 1e-6;
+        let norm = (n2.sqrt() * up) as f32;
+        QuantQuery {
+            codes,
+            step,
+            norm,
+            code_error: (127.0 * dim.sqrt() * e2.sqrt() * up) as f32,
+            delta: dim as f32 * 3e-7 * norm + 1e-6,
+        }
+    }
+}
+
+/// One part of an int8 scan: its k best lower bounds and every slot whose upper bound reached
+/// the part's k-th best lower bound at the time it was seen, with that upper bound.
+struct Int8Part {
+    lows: Vec<f32>,
+    cands: Vec<(f32, u32)>,
+}
+
+/// An f32 ordered by `total_cmp` (the bounds are finite: vectors and queries are checked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TotalF32(f32);
+
+impl Eq for TotalF32 {}
+
+impl Ord for TotalF32 {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl PartialOrd for TotalF32 {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) const FLAG_PRESENT: u32 = 1;
 /// Largest supported dimension (keeps strides and Hamming distances small).
 pub(crate) const MAX_DIM: u32 = 16_384;
 
-/// The three files of an arena.
+/// The four files of an arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileKind {
     /// `dim × f32` per slot.
@@ -24,11 +24,19 @@ pub(crate) enum FileKind {
     Codes,
     /// Per-slot `flags + crc32`.
     Slots,
+    /// int8 codes with their scale and error bound (see [`int8_record`]); derived from the
+    /// vectors file and regenerated from it when missing, so it is not covered by the crc.
+    Int8,
 }
 
 impl FileKind {
-    /// The three kinds, in the order the arena keeps them.
-    pub(crate) const ALL: [FileKind; 3] = [FileKind::Vectors, FileKind::Codes, FileKind::Slots];
+    /// The four kinds, in the order the arena keeps them (the derived `Int8` last).
+    pub(crate) const ALL: [FileKind; 4] = [
+        FileKind::Vectors,
+        FileKind::Codes,
+        FileKind::Slots,
+        FileKind::Int8,
+    ];
 
     /// File name inside the database directory.
     pub(crate) fn file_name(self) -> &'static str {
@@ -36,6 +44,7 @@ impl FileKind {
             FileKind::Vectors => "arena.f32",
             FileKind::Codes => "arena.sign",
             FileKind::Slots => "arena.slots",
+            FileKind::Int8 => "arena.i8",
         }
     }
 
@@ -44,6 +53,7 @@ impl FileKind {
             FileKind::Vectors => *b"MSARF32\0",
             FileKind::Codes => *b"MSARSGN\0",
             FileKind::Slots => *b"MSARSLT\0",
+            FileKind::Int8 => *b"MSARI8\0\0",
         }
     }
 
@@ -53,8 +63,47 @@ impl FileKind {
             FileKind::Vectors => u64::from(dim) * 4,
             FileKind::Codes => code_words(dim) as u64 * 8,
             FileKind::Slots => SLOT_RECORD_LEN,
+            FileKind::Int8 => int8_stride(dim) as u64,
         }
     }
+}
+
+/// Bytes of one int8 record: `f32 scale, f32 error bound, dim × i8`, padded to 8 bytes.
+pub(crate) fn int8_stride(dim: u32) -> usize {
+    (INT8_HEADER + dim as usize).div_ceil(8) * 8
+}
+
+/// Bytes before the codes in an int8 record.
+pub(crate) const INT8_HEADER: usize = 8;
+
+/// Encodes the int8 record of `v` (empty slot: `None`, all zeros) into `out`
+/// (`int8_stride(dim)` bytes).
+///
+/// `scale = max |v_i| / 127`, `c_i = round(v_i / scale)`, and `error` bounds the distance
+/// between `v` and its reconstruction `scale · c` from above: `‖v − scale·c‖₂ ≤ error`. So for
+/// any query `q`, `|q·v − scale·(q·c)| ≤ ‖q‖·error` (Cauchy–Schwarz), which is what makes the
+/// filtered int8 scan exact after rescoring (see `vector.rs`). The error is computed in f64 and
+/// rounded up, so float rounding cannot make the bound too small.
+pub(crate) fn int8_record(v: Option<&[f32]>, out: &mut [u8]) {
+    out.iter_mut().for_each(|b| *b = 0);
+    let Some(v) = v else { return };
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        // A zero vector: scale 0, codes 0, error = its norm (0).
+        return;
+    }
+    let scale = max / 127.0;
+    let mut err2 = 0f64;
+    let (head, codes) = out.split_at_mut(INT8_HEADER);
+    for (x, c) in v.iter().zip(codes.iter_mut()) {
+        let q = (x / scale).round().clamp(-127.0, 127.0);
+        *c = (q as i8) as u8;
+        let d = f64::from(*x) - f64::from(scale) * f64::from(q);
+        err2 += d * d;
+    }
+    let err = (err2.sqrt() * (1.0 + 1e-6)) as f32;
+    head[0..4].copy_from_slice(&scale.to_le_bytes());
+    head[4..8].copy_from_slice(&err.next_up().to_le_bytes());
 }
 
 /// u64 words in one sign code.
@@ -66,7 +115,7 @@ pub(crate) fn code_words(dim: u32) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) dim: u32,
-    /// Random id shared by the three files of one arena.
+    /// Random id shared by the four files of one arena.
     pub(crate) arena_id: u64,
 }
 

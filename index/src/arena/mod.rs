@@ -1,8 +1,10 @@
 //! The vector arena: an append-only, memory-mapped store of fixed-stride vector slots.
 //!
-//! Three files in the database directory (byte layout in docs/design.md, "Vector arena"):
-//! `arena.f32` (vectors), `arena.sign` (1-bit sign codes, the compact scan) and `arena.slots`
-//! (per-slot flags + crc32). Slot `n` lives at `64 + n × stride` in each file.
+//! Four files in the database directory (byte layout in docs/design.md, "Vector arena"):
+//! `arena.f32` (vectors), `arena.sign` (1-bit sign codes, the compact scan of large sets),
+//! `arena.slots` (per-slot flags + crc32) and `arena.i8` (int8 codes with an error bound, the
+//! scan of filtered sets; derived from `arena.f32` and regenerated from it when missing or
+//! damaged). Slot `n` lives at `64 + n × stride` in each file.
 //!
 //! Slot 0 is a reserved empty slot written by [`Arena::create`], so a fresh arena has
 //! `len() == 1` and slot numbers equal the engine's ids (which start at 1).
@@ -43,15 +45,15 @@ const OPEN_CHECK_SLOTS: u32 = 64;
 pub struct Arena {
     dir: PathBuf,
     dim: u32,
-    /// `[vectors, codes, slots]`, as [`FileKind::ALL`].
-    files: [AppendFile; 3],
+    /// `[vectors, codes, slots, int8]`, as [`FileKind::ALL`].
+    files: [AppendFile; 4],
     /// Slots pushed (written or pending).
     len: u32,
     /// Slots written to the files; `[written, len)` sit in `pending`.
     written: u32,
     /// Slots written and sized on disk by the last `sync`.
     synced: u32,
-    pending: [Vec<u8>; 3],
+    pending: [Vec<u8>; 4],
     /// Slots holding a vector, among all pushed.
     present: RoaringBitmap,
     published: Snapshot,
@@ -90,6 +92,7 @@ impl Arena {
     pub fn open(dir: &Path, dim: u32, committed: u64) -> Result<Arena> {
         let committed = u32::try_from(committed.max(1))
             .map_err(|_| Error::InvalidOperation(format!("{committed} slots exceed u32")))?;
+        ensure_int8(dir, dim, committed)?;
         let mut arena = Arena::open_files(dir, dim)?;
         arena.check_headers()?;
         arena.cut_to(committed)?;
@@ -254,6 +257,7 @@ impl Arena {
                 open(FileKind::Vectors)?,
                 open(FileKind::Codes)?,
                 open(FileKind::Slots)?,
+                open(FileKind::Int8)?,
             ],
             len: 0,
             written: 0,
@@ -338,6 +342,7 @@ impl Arena {
                 self.files[0].view(),
                 self.files[1].view(),
                 self.files[2].view(),
+                self.files[3].view(),
             ],
             present,
         )
@@ -373,7 +378,7 @@ impl Arena {
         let next = slot
             .checked_add(1)
             .ok_or_else(|| Error::InvalidOperation("arena holds u32::MAX slots".into()))?;
-        let [vecs, codes, slots] = &mut self.pending;
+        let [vecs, codes, slots, int8] = &mut self.pending;
         let (v0, c0) = (vecs.len(), codes.len());
         let vbytes = self.dim as usize * 4;
         match v {
@@ -385,6 +390,9 @@ impl Arena {
         kernels::sign_code(v.unwrap_or(&[]), code);
         code.iter()
             .for_each(|w| codes.extend_from_slice(&w.to_le_bytes()));
+        let i0 = int8.len();
+        int8.resize(i0 + format::int8_stride(self.dim), 0);
+        format::int8_record(v, &mut int8[i0..]);
         let flags = if v.is_some() { FLAG_PRESENT } else { 0 };
         let crc = format::slot_crc(slot, flags, &vecs[v0..], &codes[c0..]);
         slots.extend_from_slice(&flags.to_le_bytes());
@@ -458,13 +466,102 @@ fn write_fresh_file(dir: &Path, kind: FileKind, header: Header) -> Result<()> {
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
+/// Makes sure `arena.i8` matches `arena.f32` for the first `committed` slots: when it is missing,
+/// has a bad header, belongs to another arena or is short, it is regenerated from the vectors
+/// (written under a temporary name and renamed, like a fresh file). Problems of the primary
+/// files are left for `open` to report.
+fn ensure_int8(dir: &Path, dim: u32, committed: u32) -> Result<()> {
+    let read_header = |kind: FileKind| -> Option<(Header, u64)> {
+        let path = dir.join(kind.file_name());
+        let file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut b = [0u8; HEADER_LEN as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut b, 0).ok()?;
+        let h = format::decode_header(kind, &b, &path, dim).ok()?;
+        Some((h, len))
+    };
+    let Some((vh, vlen)) = read_header(FileKind::Vectors) else {
+        return Ok(());
+    };
+    let want = |kind: FileKind| HEADER_LEN + u64::from(committed) * kind.stride(dim);
+    if vlen < want(FileKind::Vectors) {
+        return Ok(());
+    }
+    if let Some((ih, ilen)) = read_header(FileKind::Int8) {
+        if ih.arena_id == vh.arena_id && ilen >= want(FileKind::Int8) {
+            return Ok(());
+        }
+    }
+    regenerate_int8(dir, dim, committed, vh)
+}
+
+/// Writes `arena.i8` for slots `0..committed` from `arena.f32` (present flags from
+/// `arena.slots`; a slot the slot file does not mark present gets an empty record).
+fn regenerate_int8(dir: &Path, dim: u32, committed: u32, header: Header) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let vpath = dir.join(FileKind::Vectors.file_name());
+    let spath = dir.join(FileKind::Slots.file_name());
+    let vfile = File::open(&vpath).map_err(|e| Error::io(&vpath, e))?;
+    let sfile = File::open(&spath).map_err(|e| Error::io(&spath, e))?;
+    let tmp_name = format!("{}.regen", FileKind::Int8.file_name());
+    let tmp = dir.join(&tmp_name);
+    let _ = std::fs::remove_file(&tmp);
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let file = o.open(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut out = AppendFile::new(file, &tmp)?;
+    out.write_at(&format::encode_header(FileKind::Int8, header), 0)?;
+    let vstride = FileKind::Vectors.stride(dim) as usize;
+    let istride = format::int8_stride(dim);
+    const CHUNK: u32 = 4096;
+    let mut vbuf = vec![0u8; vstride * CHUNK as usize];
+    let mut sbuf = vec![0u8; SLOT_RECORD_LEN as usize * CHUNK as usize];
+    let mut obuf = vec![0u8; istride * CHUNK as usize];
+    let mut v = vec![0f32; dim as usize];
+    let mut first = 0u32;
+    while first < committed {
+        let n = (committed - first).min(CHUNK) as usize;
+        let vb = &mut vbuf[..n * vstride];
+        let sb = &mut sbuf[..n * SLOT_RECORD_LEN as usize];
+        vfile
+            .read_exact_at(vb, HEADER_LEN + u64::from(first) * vstride as u64)
+            .map_err(|e| Error::io(&vpath, e))?;
+        sfile
+            .read_exact_at(sb, HEADER_LEN + u64::from(first) * SLOT_RECORD_LEN)
+            .map_err(|e| Error::io(&spath, e))?;
+        let ob = &mut obuf[..n * istride];
+        for ((rec, bytes), out) in sb
+            .chunks_exact(SLOT_RECORD_LEN as usize)
+            .zip(vb.chunks_exact(vstride))
+            .zip(ob.chunks_exact_mut(istride))
+        {
+            let present = format::le_u32(rec) & FLAG_PRESENT != 0;
+            for (x, b) in v.iter_mut().zip(bytes.chunks_exact(4)) {
+                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            format::int8_record(present.then_some(&v[..]), out);
+        }
+        out.write_at(ob, HEADER_LEN + u64::from(first) * istride as u64)?;
+        first += n as u32;
+    }
+    out.sync()?;
+    drop(out);
+    let path = dir.join(FileKind::Int8.file_name());
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    sync_dir(dir)
+}
+
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(dir, e))
 }
 
-/// A random-enough id tying the three files of one arena together (time and process id; not
+/// A random-enough id tying the four files of one arena together (time and process id; not
 /// a secret, only has to differ between an arena and its rebuild).
 fn new_arena_id() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -477,8 +574,8 @@ fn new_arena_id() -> u64 {
 
 /// Fuzzing entry point (doc-hidden): decodes `bytes` as the arena's on-disk state and reads
 /// it the way the engine does. Layout of `bytes`: `u8 dim (1..=64 after mod)`, `u8 committed`,
-/// `u16 len(arena.f32)`, `u16 len(arena.sign)`, then the three files' bytes in order (the slot
-/// file takes the rest). The files are written to `dir`, then [`Arena::open`], a full
+/// `u16 len(arena.f32)`, `u16 len(arena.sign)`, then the three primary files' bytes in order
+/// (the slot file takes the rest; `arena.i8` is regenerated from them). The files are written to `dir`, then [`Arena::open`], a full
 /// [`Arena::verify`], `vector` of every slot and an exact and a quantized search run. Returns
 /// the number of slots opened; every failure is an `Err`, never a panic.
 #[doc(hidden)]
@@ -491,6 +588,9 @@ pub fn decode_files_for_fuzz(dir: &Path, bytes: &[u8]) -> Result<u32> {
     let (f0, rest) = rest.split_at(l0);
     let l1 = usize::from(u16::from_le_bytes([head[4], head[5]])).min(rest.len());
     let (f1, f2) = rest.split_at(l1);
+    // The derived int8 file is regenerated by `open`; a stale one from an earlier input would
+    // make the outcome depend on input order.
+    let _ = std::fs::remove_file(dir.join(FileKind::Int8.file_name()));
     for (kind, data) in FileKind::ALL.iter().zip([f0, f1, f2]) {
         let path = dir.join(kind.file_name());
         std::fs::write(&path, data).map_err(|e| Error::io(&path, e))?;
@@ -510,7 +610,7 @@ pub fn decode_files_for_fuzz(dir: &Path, bytes: &[u8]) -> Result<u32> {
 }
 
 /// Fuzzing entry point (doc-hidden): decodes the first 64 bytes as a header of each of the
-/// three arena files (taking the dimension it claims as the expected one).
+/// four arena files (taking the dimension it claims as the expected one).
 #[doc(hidden)]
 pub fn decode_header_for_fuzz(bytes: &[u8]) -> Result<u32> {
     let b: &[u8; HEADER_LEN as usize] = bytes

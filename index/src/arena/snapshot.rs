@@ -24,8 +24,8 @@ struct Inner {
     dim: u32,
     code_words: usize,
     len: u32,
-    /// `[vectors, codes, slots]` views, each covering at least `len` slots.
-    views: [View; 3],
+    /// `[vectors, codes, slots, int8]` views, each covering at least `len` slots.
+    views: [View; 4],
     /// Slots `< len` holding a vector.
     present: RoaringBitmap,
 }
@@ -35,7 +35,7 @@ impl Snapshot {
         Snapshot::new(dim, 0, Default::default(), RoaringBitmap::new())
     }
 
-    pub(crate) fn new(dim: u32, len: u32, views: [View; 3], present: RoaringBitmap) -> Snapshot {
+    pub(crate) fn new(dim: u32, len: u32, views: [View; 4], present: RoaringBitmap) -> Snapshot {
         Snapshot {
             inner: Arc::new(Inner {
                 dim,
@@ -83,6 +83,41 @@ impl Snapshot {
         let dim = self.inner.dim as usize;
         let offset = HEADER_LEN as usize + slot as usize * dim * 4;
         self.inner.views[0].f32s(offset, dim)
+    }
+
+    /// The int8 record of a visible slot: `(scale, error bound, codes)` (see
+    /// `format::int8_record`; the codes are `i8` stored as bytes).
+    pub(crate) fn int8(&self, slot: u32) -> Option<(f32, f32, &[u8])> {
+        if slot >= self.inner.len {
+            return None;
+        }
+        let stride = format::int8_stride(self.inner.dim);
+        let rec = slot_bytes(&self.inner.views[3], slot, stride)?;
+        let (head, codes) = rec.split_at(format::INT8_HEADER);
+        let f = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        Some((
+            f(head),
+            f(&head[4..]),
+            codes.get(..self.inner.dim as usize)?,
+        ))
+    }
+
+    /// Prefetch hint for the int8 record of `slot` (see [`crate::kernels::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch_int8(&self, slot: u32) {
+        let stride = format::int8_stride(self.inner.dim);
+        if let Some(rec) = slot_bytes(&self.inner.views[3], slot, stride) {
+            crate::kernels::prefetch(rec);
+        }
+    }
+
+    /// Prefetch hint for the f32 vector of `slot`.
+    #[inline]
+    pub(crate) fn prefetch_vector(&self, slot: u32) {
+        let stride = self.inner.dim as usize * 4;
+        if let Some(rec) = slot_bytes(&self.inner.views[0], slot, stride) {
+            crate::kernels::prefetch(rec);
+        }
     }
 
     /// Words of one sign code.
@@ -144,7 +179,24 @@ impl Snapshot {
             return false;
         };
         let present = flags & format::FLAG_PRESENT != 0;
-        present == i.present.contains(slot) && format::slot_crc(slot, flags, vec, code) == crc
+        present == i.present.contains(slot)
+            && format::slot_crc(slot, flags, vec, code) == crc
+            && self.int8_ok(slot, present, vec)
+    }
+
+    /// The int8 record of `slot` is the one its vector bytes give.
+    fn int8_ok(&self, slot: u32, present: bool, vec: &[u8]) -> bool {
+        let stride = format::int8_stride(self.inner.dim);
+        let Some(rec) = slot_bytes(&self.inner.views[3], slot, stride) else {
+            return false;
+        };
+        let v: Vec<f32> = vec
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let mut want = vec![0u8; stride];
+        format::int8_record(present.then_some(&v[..]), &mut want);
+        rec == want.as_slice()
     }
 }
 
