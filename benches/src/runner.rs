@@ -52,8 +52,11 @@ pub struct OpReport {
     pub mean_ms: f64,
     /// Completed calls per second over all threads.
     pub throughput: f64,
-    /// Mean results per call (0 means the query found nothing: a broken workload).
+    /// Mean results per call (0 means the query found nothing: a broken workload). Graph
+    /// reads: entities.
     pub mean_results: f64,
+    /// Graph reads: mean relations per call.
+    pub mean_relations: Option<f64>,
     /// The article's p95 for the comparable store, ms.
     pub article_p95_ms: Option<f64>,
     /// Our target p95, ms.
@@ -65,6 +68,7 @@ pub struct OpReport {
 struct ThreadSamples {
     nanos: Vec<u64>,
     results: u64,
+    relations: Option<u64>,
     /// Seconds of the measured loop.
     secs: f64,
     errors: u64,
@@ -120,7 +124,10 @@ fn one_thread(cx: &OpCtx, op: &OpSpec, duration: Duration, rng: &mut Rng) -> Thr
         match r {
             Ok(n) => {
                 out.nanos.push(dt);
-                out.results += n as u64;
+                out.results += n.results as u64;
+                if let Some(r) = n.relations {
+                    *out.relations.get_or_insert(0) += r as u64;
+                }
             }
             Err(e) => {
                 out.errors += 1;
@@ -140,11 +147,15 @@ fn summarise(
 ) -> OpReport {
     let mut nanos = Vec::new();
     let (mut results, mut errors, mut first_error) = (0u64, 0u64, None);
+    let mut relations: Option<u64> = None;
     let mut throughput = 0.0;
     for t in per_thread {
         throughput += t.nanos.len() as f64 / t.secs.max(1e-9);
         nanos.extend(t.nanos);
         results += t.results;
+        if let Some(r) = t.relations {
+            *relations.get_or_insert(0) += r;
+        }
         errors += t.errors;
         first_error = first_error.or(t.first_error);
     }
@@ -167,6 +178,7 @@ fn summarise(
         mean_ms: mean,
         throughput,
         mean_results: results as f64 / calls.max(1) as f64,
+        mean_relations: relations.map(|r| r as f64 / calls.max(1) as f64),
         article_p95_ms: op.article.map(|a| a.p95_ms()),
         target_p95_ms: op.target_p95_ms,
     }

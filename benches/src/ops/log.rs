@@ -3,7 +3,7 @@
 use anyhow::Result;
 use memspine::MemoryId;
 
-use super::{Article, OpCtx, OpSpec};
+use super::{Article, OpCtx, OpSpec, Out};
 use crate::rng::Rng;
 
 pub(super) fn ops() -> Vec<OpSpec> {
@@ -14,7 +14,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: get,
+            run: |cx, rng| get(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "recent",
@@ -22,7 +22,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
-            run: recent,
+            run: |cx, rng| recent(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "query_recent_1h",
@@ -30,7 +30,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
-            run: query_recent_1h,
+            run: |cx, rng| query_recent_1h(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "query_recent_1h_typed",
@@ -38,7 +38,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
-            run: query_recent_1h_typed,
+            run: |cx, rng| query_recent_1h_typed(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "history",
@@ -46,7 +46,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
-            run: history,
+            run: |cx, rng| history(cx, rng).map(Out::from),
         },
     ]
 }
@@ -59,7 +59,7 @@ pub(super) fn writes() -> Vec<OpSpec> {
         article: None,
         target_p95_ms: None,
         needs_vectors: false,
-        run: store_durable,
+        run: |cx, rng| store_durable(cx, rng).map(Out::from),
     }]
 }
 

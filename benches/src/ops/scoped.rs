@@ -4,7 +4,7 @@
 use anyhow::Result;
 use memspine::Filter;
 
-use super::{OpCtx, OpSpec};
+use super::{OpCtx, OpSpec, Out};
 use crate::rng::Rng;
 
 pub(super) fn ops() -> Vec<OpSpec> {
@@ -15,7 +15,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: scoped_filter,
+            run: |cx, rng| scoped_filter(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "scoped_recent",
@@ -23,7 +23,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: scoped_recent,
+            run: |cx, rng| scoped_recent(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "dsl_indexed",
@@ -31,7 +31,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: Some(1.0),
             needs_vectors: false,
-            run: dsl_indexed,
+            run: |cx, rng| dsl_indexed(cx, rng).map(Out::from),
         },
     ]
 }
