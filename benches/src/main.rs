@@ -389,6 +389,9 @@ mod tests {
                 .iter()
                 .any(|r| r.figure == format!("{name} p95")));
         }
+        let dsl = report.ops.iter().find(|o| o.name == "dsl");
+        let variants = dsl.map_or(0, |o| o.variants.len());
+        assert_eq!(variants, ops::dsl::TEMPLATES.len());
         let one = report.ops.iter().find(|o| o.name == "graph_1hop");
         let two = report.ops.iter().find(|o| o.name == "graph_2hop");
         assert!(two.map(|o| o.mean_results) > one.map(|o| o.mean_results));

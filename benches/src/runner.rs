@@ -57,10 +57,30 @@ pub struct OpReport {
     pub mean_results: f64,
     /// Graph reads: mean relations per call.
     pub mean_relations: Option<f64>,
+    /// For a mix: each variant's figures (same percentiles).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantReport>,
     /// The article's p95 for the comparable store, ms.
     pub article_p95_ms: Option<f64>,
     /// Our target p95, ms.
     pub target_p95_ms: Option<f64>,
+}
+
+/// One variant of a mix.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantReport {
+    /// Its label (e.g. the query template).
+    pub label: String,
+    /// Measured calls.
+    pub calls: u64,
+    /// Median latency, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Mean results per call.
+    pub mean_results: f64,
 }
 
 /// What one thread measured.
@@ -69,6 +89,8 @@ struct ThreadSamples {
     nanos: Vec<u64>,
     results: u64,
     relations: Option<u64>,
+    /// Per variant: latencies and result count.
+    by_variant: Vec<(Vec<u64>, u64)>,
     /// Seconds of the measured loop.
     secs: f64,
     errors: u64,
@@ -128,6 +150,13 @@ fn one_thread(cx: &OpCtx, op: &OpSpec, duration: Duration, rng: &mut Rng) -> Thr
                 if let Some(r) = n.relations {
                     *out.relations.get_or_insert(0) += r as u64;
                 }
+                if let Some(k) = n.variant.filter(|&k| k < op.variants.len()) {
+                    if out.by_variant.len() < op.variants.len() {
+                        out.by_variant.resize(op.variants.len(), (Vec::new(), 0));
+                    }
+                    out.by_variant[k].0.push(dt);
+                    out.by_variant[k].1 += n.results as u64;
+                }
             }
             Err(e) => {
                 out.errors += 1;
@@ -148,6 +177,7 @@ fn summarise(
     let mut nanos = Vec::new();
     let (mut results, mut errors, mut first_error) = (0u64, 0u64, None);
     let mut relations: Option<u64> = None;
+    let mut by_variant: Vec<(Vec<u64>, u64)> = vec![(Vec::new(), 0); op.variants.len()];
     let mut throughput = 0.0;
     for t in per_thread {
         throughput += t.nanos.len() as f64 / t.secs.max(1e-9);
@@ -155,6 +185,10 @@ fn summarise(
         results += t.results;
         if let Some(r) = t.relations {
             *relations.get_or_insert(0) += r;
+        }
+        for (acc, (ns, res)) in by_variant.iter_mut().zip(t.by_variant) {
+            acc.0.extend(ns);
+            acc.1 += res;
         }
         errors += t.errors;
         first_error = first_error.or(t.first_error);
@@ -179,6 +213,23 @@ fn summarise(
         throughput,
         mean_results: results as f64 / calls.max(1) as f64,
         mean_relations: relations.map(|r| r as f64 / calls.max(1) as f64),
+        variants: op
+            .variants
+            .iter()
+            .zip(by_variant)
+            .map(|(label, (mut ns, res))| {
+                ns.sort_unstable();
+                let ms = |q: f64| percentile(&ns, q) as f64 / 1e6;
+                VariantReport {
+                    label: (*label).to_owned(),
+                    calls: ns.len() as u64,
+                    p50_ms: ms(0.50),
+                    p95_ms: ms(0.95),
+                    p99_ms: ms(0.99),
+                    mean_results: res as f64 / ns.len().max(1) as f64,
+                }
+            })
+            .collect(),
         article_p95_ms: op.article.map(|a| a.p95_ms()),
         target_p95_ms: op.target_p95_ms,
     }

@@ -16,6 +16,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
         article: Some(Article::Hybrid),
         target_p95_ms: Some(5.0),
         needs_vectors: true,
+        variants: &[],
         run: |cx, rng| context_window(cx, rng).map(Out::from),
     }]
 }

@@ -16,6 +16,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
         article: None,
         target_p95_ms: Some(1.0),
         needs_vectors: false,
+        variants: TEMPLATES,
         run: dsl,
     }]
 }
@@ -33,16 +34,22 @@ pub const TEMPLATES: &[&str] = &[
 ];
 
 /// One query of the mix, as text.
-pub fn draw(cx: &OpCtx, rng: &mut Rng) -> String {
-    let template = TEMPLATES[rng.index(TEMPLATES.len())];
+pub fn draw(cx: &OpCtx, rng: &mut Rng) -> (usize, String) {
+    let k = rng.index(TEMPLATES.len());
+    let template = TEMPLATES[k];
     let topic = cx.w.topic_of(cx.w.cluster(rng));
-    template
+    let q = template
         .replace("{u}", &cx.w.user(rng))
         .replace("{t}", &topic.to_string())
-        .replace("{a}", AGENTS[rng.index(AGENTS.len())])
+        .replace("{a}", AGENTS[rng.index(AGENTS.len())]);
+    (k, q)
 }
 
 fn dsl(cx: &OpCtx, rng: &mut Rng) -> Result<Out> {
-    let q = draw(cx, rng);
-    Ok(cx.db.query_dsl(&q)?.len().into())
+    let (k, q) = draw(cx, rng);
+    Ok(Out {
+        results: cx.db.query_dsl(&q)?.len(),
+        relations: None,
+        variant: Some(k),
+    })
 }

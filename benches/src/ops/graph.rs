@@ -15,6 +15,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Graph),
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| neighborhood(cx, rng, 1),
         },
         OpSpec {
@@ -23,6 +24,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Graph),
             target_p95_ms: Some(0.2),
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| neighborhood(cx, rng, 2),
         },
     ]
@@ -37,5 +39,6 @@ fn neighborhood(cx: &OpCtx, rng: &mut Rng, depth: u32) -> Result<Out> {
     Ok(Out {
         results: n.entities.len(),
         relations: Some(n.relations.len()),
+        variant: None,
     })
 }

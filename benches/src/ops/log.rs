@@ -14,6 +14,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| get(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -22,6 +23,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| recent(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -30,6 +32,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| query_recent_1h(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -38,6 +41,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| query_recent_1h_typed(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -46,6 +50,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| history(cx, rng).map(Out::from),
         },
     ]
@@ -59,6 +64,7 @@ pub(super) fn writes() -> Vec<OpSpec> {
         article: None,
         target_p95_ms: None,
         needs_vectors: false,
+        variants: &[],
         run: |cx, rng| store_durable(cx, rng).map(Out::from),
     }]
 }

@@ -3,7 +3,7 @@
 //! plus the figures it is judged against. Adding an operation = one function + one row.
 
 mod context;
-mod dsl;
+pub(crate) mod dsl;
 mod graph;
 mod log;
 mod scoped;
@@ -33,6 +33,8 @@ pub struct Out {
     pub results: usize,
     /// Relations returned besides (graph reads only).
     pub relations: Option<usize>,
+    /// Which of the operation's `variants` ran (a mix reports each one's latencies too).
+    pub variant: Option<usize>,
 }
 
 impl From<usize> for Out {
@@ -40,6 +42,7 @@ impl From<usize> for Out {
         Out {
             results,
             relations: None,
+            variant: None,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct OpSpec {
     pub target_p95_ms: Option<f64>,
     /// Needs a database with vectors.
     pub needs_vectors: bool,
+    /// For a mix: the label of each variant (reported separately too); empty otherwise.
+    pub variants: &'static [&'static str],
     /// One call.
     pub run: fn(&OpCtx, &mut Rng) -> Result<Out>,
 }

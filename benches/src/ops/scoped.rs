@@ -15,6 +15,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| scoped_filter(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -23,6 +24,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| scoped_recent(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -31,6 +33,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: Some(1.0),
             needs_vectors: false,
+            variants: &[],
             run: |cx, rng| dsl_indexed(cx, rng).map(Out::from),
         },
     ]

@@ -15,6 +15,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Vector),
             target_p95_ms: Some(3.0),
             needs_vectors: true,
+            variants: &[],
             run: |cx, rng| semantic(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -23,6 +24,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Hybrid),
             target_p95_ms: Some(3.0),
             needs_vectors: true,
+            variants: &[],
             run: |cx, rng| hybrid(cx, rng).map(Out::from),
         },
         OpSpec {
@@ -31,6 +33,7 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Vector),
             target_p95_ms: Some(0.3),
             needs_vectors: true,
+            variants: &[],
             run: |cx, rng| scoped(cx, rng).map(Out::from),
         },
     ]

@@ -130,6 +130,14 @@ fn ops_table(s: &mut String, ops: &[OpReport]) {
             opt_ms(o.target_p95_ms),
             verdict
         );
+        for v in &o.variants {
+            let _ = writeln!(
+                s,
+                "  · {:<32} {:>9.3} {:>9.3} {:>9.3} {:>10} {:>12.1}  {} calls",
+                "", v.p50_ms, v.p95_ms, v.p99_ms, "", v.mean_results, v.calls
+            );
+            let _ = writeln!(s, "      {}", v.label);
+        }
     }
 }
 
