@@ -10,6 +10,7 @@ use anyhow::{ensure, Context, Result};
 use memspine::{Durability, ManualClock, Options, Spine};
 use serde::Serialize;
 
+use crate::workload::graph::PREDICATES;
 use crate::workload::{Batch, Generator, Useful, Workload, T0};
 
 /// Opens measured after the load; the median is reported (the first open is in the list too).
@@ -46,15 +47,40 @@ pub struct LoadReport {
     pub storage_efficiency: f64,
     /// The simulated time when the load ended; queries run at this time.
     pub end_time: u64,
+    /// Graph entities created by the facts.
+    pub graph_entities: u64,
+    /// Graph triples (facts) added, each linked to the memory that states it.
+    pub graph_triples: u64,
+    /// Facts closed by a newer fact of a single-valued predicate (supersession).
+    pub graph_superseded: u64,
+    /// Seconds inside `add_triple` (one transaction per fact, `Durability::None`).
+    pub graph_secs: f64,
+    /// Facts per second of that time.
+    pub graph_triples_per_sec: f64,
 }
 
-/// Loads `w` into a new database at `dir` and returns it reopened for queries.
-pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport)> {
+/// What the graph part of the load did.
+#[derive(Debug, Default)]
+struct GraphLoad {
+    triples: u64,
+    created: u64,
+    superseded: u64,
+    time: Duration,
+    /// Every entity name, in first-mention order.
+    entities: Vec<String>,
+}
+
+/// Loads `w` into a new database at `dir` and returns it reopened for queries, with the names
+/// of the graph's entities.
+pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>)> {
     let clock = ManualClock::new(T0);
     let db = Spine::open(dir, options(w, &clock, Durability::None))
         .with_context(|| format!("creating the database at {}", dir.display()))?;
+    for &(p, single) in PREDICATES {
+        db.declare_predicate(p, single)?;
+    }
     let wall = Instant::now();
-    let (useful, batches, stored) = ingest(w, &db, &clock)?;
+    let (useful, batches, stored, graph) = ingest(w, &db, &clock)?;
     let t = Instant::now();
     drop(db);
     let close = t.elapsed();
@@ -94,8 +120,13 @@ pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport)> {
         storage_efficiency: useful.total() as f64 / bytes_on_disk.max(1) as f64,
         useful,
         end_time: db.now(),
+        graph_entities: graph.created,
+        graph_triples: graph.triples,
+        graph_superseded: graph.superseded,
+        graph_secs: graph.time.as_secs_f64(),
+        graph_triples_per_sec: graph.triples as f64 / graph.time.as_secs_f64().max(1e-9),
     };
-    Ok((db, report))
+    Ok((db, report, graph.entities))
 }
 
 fn options(w: &Workload, clock: &ManualClock, durability: Durability) -> Options {
@@ -107,9 +138,14 @@ fn options(w: &Workload, clock: &ManualClock, durability: Durability) -> Options
     }
 }
 
-/// Stores every batch, generating the next ones on another thread meanwhile. Returns the useful
-/// bytes, the number of batches and the time spent inside `store_batch`.
-fn ingest(w: &Workload, db: &Spine, clock: &ManualClock) -> Result<(Useful, u64, Duration)> {
+/// Stores every batch and then its facts (linked to the stored memories), generating the next
+/// batches on another thread meanwhile. Returns the useful bytes, the number of batches, the
+/// time spent inside `store_batch` and what the graph part did.
+fn ingest(
+    w: &Workload,
+    db: &Spine,
+    clock: &ManualClock,
+) -> Result<(Useful, u64, Duration, GraphLoad)> {
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel::<Batch>(4);
         let producer = s.spawn(move || {
@@ -119,23 +155,37 @@ fn ingest(w: &Workload, db: &Spine, clock: &ManualClock) -> Result<(Useful, u64,
                     break; // the consumer failed and hung up
                 }
             }
-            g.useful
+            (g.useful, std::mem::take(&mut g.facts.entities))
         });
         let mut stored = Duration::ZERO;
         let mut batches = 0u64;
+        let mut graph = GraphLoad::default();
         for b in rx {
             // Event time moves with the simulated history, so log windows are realistic.
             clock.set(b.store_at);
             let t = Instant::now();
-            db.store_batch(b.memories)
+            let ids = db
+                .store_batch(b.memories)
                 .with_context(|| format!("storing batch {batches}"))?;
             stored += t.elapsed();
+            let t = Instant::now();
+            for (i, mut fact) in b.facts {
+                fact.memory = ids.get(i).map(|id| id.0);
+                let added = db
+                    .add_triple(fact)
+                    .with_context(|| format!("adding a fact of batch {batches}"))?;
+                graph.triples += 1;
+                graph.created += added.created.len() as u64;
+                graph.superseded += added.closed.len() as u64;
+            }
+            graph.time += t.elapsed();
             batches += 1;
         }
-        let useful = producer
+        let (useful, entities) = producer
             .join()
             .map_err(|_| anyhow::anyhow!("the generator thread panicked"))?;
-        Ok((useful, batches, stored))
+        graph.entities = entities;
+        Ok((useful, batches, stored, graph))
     })
 }
 

@@ -189,14 +189,21 @@ fn run(cfg: &Config) -> Result<Report> {
         cfg.shape.batch,
         cfg.db.display()
     );
-    let (db, load) = load::load(&w, &cfg.db)?;
+    let (db, load, entities) = load::load(&w, &cfg.db)?;
     eprintln!(
-        "loaded: {:.0} memories/s, open {:.1} ms, efficiency {:.1} %",
+        "loaded: {:.0} memories/s, {} facts over {} entities in {:.1} s, open {:.1} ms, efficiency {:.1} %",
         load.ingest_per_sec,
+        load.graph_triples,
+        load.graph_entities,
+        load.graph_secs,
         load.open_ms_median,
         load.storage_efficiency * 100.0
     );
-    let cx = OpCtx { db: &db, w: &w };
+    let cx = OpCtx {
+        db: &db,
+        w: &w,
+        entities: &entities,
+    };
     let spec = RunSpec {
         threads: cfg.threads,
         duration: cfg.duration,
@@ -360,6 +367,34 @@ mod tests {
         let recall = report.recall.as_ref().map_or(0.0, |r| r.global);
         assert!(recall > 0.5 && recall <= 1.0, "recall {recall}");
         assert!(!report.ops.is_empty());
+        assert!(report.load.graph_triples > 500, "{:?}", report.load);
+        assert!(report.load.graph_entities > 50);
+        assert!(report.load.graph_superseded > 0, "no supersession happened");
+        assert!(report.load.useful.triples > 0);
+        for name in ["graph_1hop", "graph_2hop", "dsl", "dsl_indexed"] {
+            let op = report
+                .ops
+                .iter()
+                .find(|o| o.name == name && o.phase == "idle");
+            let op = op.unwrap_or_else(|| panic!("{name} did not run"));
+            assert!(op.target_p95_ms.is_some() || op.article_p95_ms.is_some());
+            if name.starts_with("graph") {
+                assert!(
+                    op.mean_relations.unwrap_or(0.0) > 0.0,
+                    "{name}: no relations"
+                );
+            }
+            assert!(report
+                .summary
+                .iter()
+                .any(|r| r.figure == format!("{name} p95")));
+        }
+        let dsl = report.ops.iter().find(|o| o.name == "dsl");
+        let variants = dsl.map_or(0, |o| o.variants.len());
+        assert_eq!(variants, ops::dsl::TEMPLATES.len());
+        let one = report.ops.iter().find(|o| o.name == "graph_1hop");
+        let two = report.ops.iter().find(|o| o.name == "graph_2hop");
+        assert!(two.map(|o| o.mean_results) > one.map(|o| o.mean_results));
         for op in &report.ops {
             assert_eq!(op.errors, 0, "{}: {:?}", op.name, op.first_error);
             assert!(op.calls > 0, "{} made no calls", op.name);

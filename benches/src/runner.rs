@@ -52,12 +52,35 @@ pub struct OpReport {
     pub mean_ms: f64,
     /// Completed calls per second over all threads.
     pub throughput: f64,
-    /// Mean results per call (0 means the query found nothing: a broken workload).
+    /// Mean results per call (0 means the query found nothing: a broken workload). Graph
+    /// reads: entities.
     pub mean_results: f64,
+    /// Graph reads: mean relations per call.
+    pub mean_relations: Option<f64>,
+    /// For a mix: each variant's figures (same percentiles).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantReport>,
     /// The article's p95 for the comparable store, ms.
     pub article_p95_ms: Option<f64>,
     /// Our target p95, ms.
     pub target_p95_ms: Option<f64>,
+}
+
+/// One variant of a mix.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantReport {
+    /// Its label (e.g. the query template).
+    pub label: String,
+    /// Measured calls.
+    pub calls: u64,
+    /// Median latency, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Mean results per call.
+    pub mean_results: f64,
 }
 
 /// What one thread measured.
@@ -65,6 +88,9 @@ pub struct OpReport {
 struct ThreadSamples {
     nanos: Vec<u64>,
     results: u64,
+    relations: Option<u64>,
+    /// Per variant: latencies and result count.
+    by_variant: Vec<(Vec<u64>, u64)>,
     /// Seconds of the measured loop.
     secs: f64,
     errors: u64,
@@ -120,7 +146,17 @@ fn one_thread(cx: &OpCtx, op: &OpSpec, duration: Duration, rng: &mut Rng) -> Thr
         match r {
             Ok(n) => {
                 out.nanos.push(dt);
-                out.results += n as u64;
+                out.results += n.results as u64;
+                if let Some(r) = n.relations {
+                    *out.relations.get_or_insert(0) += r as u64;
+                }
+                if let Some(k) = n.variant.filter(|&k| k < op.variants.len()) {
+                    if out.by_variant.len() < op.variants.len() {
+                        out.by_variant.resize(op.variants.len(), (Vec::new(), 0));
+                    }
+                    out.by_variant[k].0.push(dt);
+                    out.by_variant[k].1 += n.results as u64;
+                }
             }
             Err(e) => {
                 out.errors += 1;
@@ -140,11 +176,20 @@ fn summarise(
 ) -> OpReport {
     let mut nanos = Vec::new();
     let (mut results, mut errors, mut first_error) = (0u64, 0u64, None);
+    let mut relations: Option<u64> = None;
+    let mut by_variant: Vec<(Vec<u64>, u64)> = vec![(Vec::new(), 0); op.variants.len()];
     let mut throughput = 0.0;
     for t in per_thread {
         throughput += t.nanos.len() as f64 / t.secs.max(1e-9);
         nanos.extend(t.nanos);
         results += t.results;
+        if let Some(r) = t.relations {
+            *relations.get_or_insert(0) += r;
+        }
+        for (acc, (ns, res)) in by_variant.iter_mut().zip(t.by_variant) {
+            acc.0.extend(ns);
+            acc.1 += res;
+        }
         errors += t.errors;
         first_error = first_error.or(t.first_error);
     }
@@ -167,6 +212,24 @@ fn summarise(
         mean_ms: mean,
         throughput,
         mean_results: results as f64 / calls.max(1) as f64,
+        mean_relations: relations.map(|r| r as f64 / calls.max(1) as f64),
+        variants: op
+            .variants
+            .iter()
+            .zip(by_variant)
+            .map(|(label, (mut ns, res))| {
+                ns.sort_unstable();
+                let ms = |q: f64| percentile(&ns, q) as f64 / 1e6;
+                VariantReport {
+                    label: (*label).to_owned(),
+                    calls: ns.len() as u64,
+                    p50_ms: ms(0.50),
+                    p95_ms: ms(0.95),
+                    p99_ms: ms(0.99),
+                    mean_results: res as f64 / ns.len().max(1) as f64,
+                }
+            })
+            .collect(),
         article_p95_ms: op.article.map(|a| a.p95_ms()),
         target_p95_ms: op.target_p95_ms,
     }

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use memspine::MemoryId;
 
-use super::{Article, OpCtx, OpSpec};
+use super::{Article, OpCtx, OpSpec, Out};
 use crate::rng::Rng;
 
 pub(super) fn ops() -> Vec<OpSpec> {
@@ -14,7 +14,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: get,
+            variants: &[],
+            run: |cx, rng| get(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "recent",
@@ -22,7 +23,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
-            run: recent,
+            variants: &[],
+            run: |cx, rng| recent(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "query_recent_1h",
@@ -30,7 +32,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
-            run: query_recent_1h,
+            variants: &[],
+            run: |cx, rng| query_recent_1h(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "query_recent_1h_typed",
@@ -38,7 +41,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: Some(0.5),
             needs_vectors: false,
-            run: query_recent_1h_typed,
+            variants: &[],
+            run: |cx, rng| query_recent_1h_typed(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "history",
@@ -46,7 +50,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Log),
             target_p95_ms: None,
             needs_vectors: false,
-            run: history,
+            variants: &[],
+            run: |cx, rng| history(cx, rng).map(Out::from),
         },
     ]
 }
@@ -59,7 +64,8 @@ pub(super) fn writes() -> Vec<OpSpec> {
         article: None,
         target_p95_ms: None,
         needs_vectors: false,
-        run: store_durable,
+        variants: &[],
+        run: |cx, rng| store_durable(cx, rng).map(Out::from),
     }]
 }
 

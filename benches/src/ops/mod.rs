@@ -1,8 +1,10 @@
 //! The table of query operations. Each operation is one function `fn(&OpCtx, &mut Rng) ->
-//! Result<usize>` (the number of results, so an accidentally empty query shows in the report)
+//! Result<Out>` (the number of results, so an accidentally empty query shows in the report)
 //! plus the figures it is judged against. Adding an operation = one function + one row.
 
 mod context;
+pub(crate) mod dsl;
+mod graph;
 mod log;
 mod scoped;
 pub(crate) mod search;
@@ -19,11 +21,34 @@ pub struct OpCtx<'a> {
     pub db: &'a Spine,
     /// The workload it was loaded with (to draw ids, users, query vectors and texts).
     pub w: &'a Workload,
+    /// Names of the graph's entities (what the load's facts created).
+    pub entities: &'a [String],
+}
+
+/// What one call returned: its number of results (hits, entities) and, for graph reads, the
+/// relations among them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Out {
+    /// Results (memories, events, entities).
+    pub results: usize,
+    /// Relations returned besides (graph reads only).
+    pub relations: Option<usize>,
+    /// Which of the operation's `variants` ran (a mix reports each one's latencies too).
+    pub variant: Option<usize>,
+}
+
+impl From<usize> for Out {
+    fn from(results: usize) -> Self {
+        Out {
+            results,
+            relations: None,
+            variant: None,
+        }
+    }
 }
 
 /// The article's figures an operation is compared with (its Table "query latency p95").
 #[derive(Debug, Clone, Copy, serde::Serialize)]
-#[allow(dead_code)] // Graph is used as soon as the graph API lands
 pub enum Article {
     /// Event log: 250 ms p95.
     Log,
@@ -59,8 +84,10 @@ pub struct OpSpec {
     pub target_p95_ms: Option<f64>,
     /// Needs a database with vectors.
     pub needs_vectors: bool,
+    /// For a mix: the label of each variant (reported separately too); empty otherwise.
+    pub variants: &'static [&'static str],
     /// One call.
-    pub run: fn(&OpCtx, &mut Rng) -> Result<usize>,
+    pub run: fn(&OpCtx, &mut Rng) -> Result<Out>,
 }
 
 /// Every operation the engine supports today, in report order.
@@ -68,6 +95,8 @@ pub fn all() -> Vec<OpSpec> {
     let mut ops = Vec::new();
     ops.extend(log::ops());
     ops.extend(scoped::ops());
+    ops.extend(dsl::ops());
+    ops.extend(graph::ops());
     ops.extend(search::ops());
     ops.extend(context::ops());
     ops.extend(log::writes());
@@ -75,8 +104,5 @@ pub fn all() -> Vec<OpSpec> {
 }
 
 /// Operations the harness is waiting for: named in the report as missing until the engine
-/// exposes them.
-pub const PENDING: &[&str] = &[
-    "graph_2hop (get_neighborhood)",
-    "graph triples in the workload",
-];
+/// exposes them (none today).
+pub const PENDING: &[&str] = &[];

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use memspine::Filter;
 
-use super::{OpCtx, OpSpec};
+use super::{OpCtx, OpSpec, Out};
 use crate::rng::Rng;
 
 pub(super) fn ops() -> Vec<OpSpec> {
@@ -15,7 +15,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: scoped_filter,
+            variants: &[],
+            run: |cx, rng| scoped_filter(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "scoped_recent",
@@ -23,7 +24,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: None,
             needs_vectors: false,
-            run: scoped_recent,
+            variants: &[],
+            run: |cx, rng| scoped_recent(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "dsl_indexed",
@@ -31,7 +33,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: None,
             target_p95_ms: Some(1.0),
             needs_vectors: false,
-            run: dsl_indexed,
+            variants: &[],
+            run: |cx, rng| dsl_indexed(cx, rng).map(Out::from),
         },
     ]
 }

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use memspine::{Filter, SearchMode, SearchOptions};
 
-use super::{Article, OpCtx, OpSpec};
+use super::{Article, OpCtx, OpSpec, Out};
 use crate::rng::Rng;
 
 pub(super) fn ops() -> Vec<OpSpec> {
@@ -15,7 +15,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Vector),
             target_p95_ms: Some(3.0),
             needs_vectors: true,
-            run: semantic,
+            variants: &[],
+            run: |cx, rng| semantic(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "hybrid_search",
@@ -23,7 +24,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Hybrid),
             target_p95_ms: Some(3.0),
             needs_vectors: true,
-            run: hybrid,
+            variants: &[],
+            run: |cx, rng| hybrid(cx, rng).map(Out::from),
         },
         OpSpec {
             name: "scoped_search",
@@ -31,7 +33,8 @@ pub(super) fn ops() -> Vec<OpSpec> {
             article: Some(Article::Vector),
             target_p95_ms: Some(0.3),
             needs_vectors: true,
-            run: scoped,
+            variants: &[],
+            run: |cx, rng| scoped(cx, rng).map(Out::from),
         },
     ]
 }

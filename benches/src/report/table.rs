@@ -69,6 +69,7 @@ fn header(s: &mut String, r: &Report) {
         s,
         "load: {:.0} memories/s ({:.2} s in store_batch + close of which close {:.2} s; \
          batches of {}; wall {:.1} s)\n\
+         graph: {} facts ({} superseded) over {} entities, {:.2} s in add_triple ({:.0} facts/s)\n\
          open: {:.1} ms median of {:?} ms\n\
          disk: {} on disk, {} useful (content {}, metadata JSON {}, vectors {}, triples {}) \
          → storage efficiency {:.1} %",
@@ -77,6 +78,11 @@ fn header(s: &mut String, r: &Report) {
         l.close_secs,
         l.batch_size,
         l.wall_secs,
+        l.graph_triples,
+        l.graph_superseded,
+        l.graph_entities,
+        l.graph_secs,
+        l.graph_triples_per_sec,
         l.open_ms_median,
         l.open_ms
             .iter()
@@ -95,7 +101,7 @@ fn header(s: &mut String, r: &Report) {
 fn ops_table(s: &mut String, ops: &[OpReport]) {
     let _ = writeln!(
         s,
-        "\n{:<24} {:<10} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9} {:>9}  verdict",
+        "\n{:<24} {:<10} {:>9} {:>9} {:>9} {:>10} {:>12} {:>9} {:>9}  verdict",
         "operation", "phase", "p50 ms", "p95 ms", "p99 ms", "ops/s", "results", "article", "target"
     );
     for o in ops {
@@ -105,20 +111,33 @@ fn ops_table(s: &mut String, ops: &[OpReport]) {
             (_, Some(t)) => format!("misses target {:.1}×", o.p95_ms / t),
             (_, None) => String::new(),
         };
+        // Graph reads show entities/relations.
+        let results = match o.mean_relations {
+            Some(r) => format!("{:.1}/{:.1}", o.mean_results, r),
+            None => format!("{:.1}", o.mean_results),
+        };
         let _ = writeln!(
             s,
-            "{:<24} {:<10} {:>9.3} {:>9.3} {:>9.3} {:>10.0} {:>8.1} {:>9} {:>9}  {}",
+            "{:<24} {:<10} {:>9.3} {:>9.3} {:>9.3} {:>10.0} {:>12} {:>9} {:>9}  {}",
             o.name,
             o.phase,
             o.p50_ms,
             o.p95_ms,
             o.p99_ms,
             o.throughput,
-            o.mean_results,
+            results,
             opt_ms(o.article_p95_ms),
             opt_ms(o.target_p95_ms),
             verdict
         );
+        for v in &o.variants {
+            let _ = writeln!(
+                s,
+                "  · {:<32} {:>9.3} {:>9.3} {:>9.3} {:>10} {:>12.1}  {} calls",
+                "", v.p50_ms, v.p95_ms, v.p99_ms, "", v.mean_results, v.calls
+            );
+            let _ = writeln!(s, "      {}", v.label);
+        }
     }
 }
 

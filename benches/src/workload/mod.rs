@@ -5,10 +5,11 @@
 //! topics, cluster centres, population sizes) that query operations also draw from;
 //! [`Generator`] is the stream of memories in time order.
 
+pub mod graph;
 pub mod text;
 pub mod vectors;
 
-use memspine::{Micros, NewMemory};
+use memspine::{Micros, NewMemory, NewTriple};
 use serde_json::json;
 
 use crate::rng::{Rng, Zipf};
@@ -142,6 +143,8 @@ impl Workload {
 pub struct Batch {
     /// The memories, in creation order.
     pub memories: Vec<NewMemory>,
+    /// Facts the memories state: (index of the memory in `memories`, fact).
+    pub facts: Vec<(usize, NewTriple)>,
     /// The simulated time at which the batch is stored (≥ every `created_at` in it).
     pub store_at: Micros,
 }
@@ -156,7 +159,7 @@ pub struct Useful {
     pub metadata_json: u64,
     /// Vectors as f32: 4 × dim per memory.
     pub vectors: u64,
-    /// Graph triples as `subject\tpredicate\tobject` text (0 until the graph API exists).
+    /// Graph triples as `subject\tpredicate\tobject` text.
     pub triples: u64,
 }
 
@@ -184,6 +187,8 @@ pub struct Generator<'w> {
     sessions: Vec<u32>,
     /// Running total of useful bytes.
     pub useful: Useful,
+    /// The graph facts stated so far (and the entities they name).
+    pub facts: graph::Facts,
 }
 
 impl<'w> Generator<'w> {
@@ -195,6 +200,7 @@ impl<'w> Generator<'w> {
             done: 0,
             sessions: vec![0; w.users],
             useful: Useful::default(),
+            facts: graph::Facts::new(w.users, w.shape.seed),
         }
     }
 
@@ -212,9 +218,15 @@ impl<'w> Generator<'w> {
         }
         let n = (total - self.done).min(self.w.shape.batch.max(1) as u64);
         let mut useful = Useful::default();
+        let mut facts = Vec::new();
         let memories = (0..n)
-            .map(|_| {
-                let m = self.memory(self.done, &mut useful);
+            .map(|k| {
+                let (m, user) = self.memory(self.done, &mut useful);
+                let created = m.created_at.unwrap_or(T0);
+                for t in self.facts.for_memory(user, created, &mut self.rng) {
+                    useful.triples += graph::useful_bytes(&t);
+                    facts.push((k as usize, t));
+                }
                 self.done += 1;
                 m
             })
@@ -222,11 +234,13 @@ impl<'w> Generator<'w> {
         self.useful.add(&useful);
         Some(Batch {
             memories,
+            facts,
             store_at: self.time_of(self.done - 1),
         })
     }
 
-    fn memory(&mut self, i: u64, useful: &mut Useful) -> NewMemory {
+    /// The `i`-th memory and its user's index.
+    fn memory(&mut self, i: u64, useful: &mut Useful) -> (NewMemory, usize) {
         let w = self.w;
         let created = self.time_of(i);
         let rng = &mut self.rng;
@@ -239,7 +253,7 @@ impl<'w> Generator<'w> {
             *s
         });
         let scope = (format!("u{user}"), format!("u{user}-s{session}"));
-        w.memory(rng, scope, created, useful)
+        (w.memory(rng, scope, created, useful), user)
     }
 }
 
