@@ -314,3 +314,46 @@ proptest! {
         prop_assert!(crate::verify(&db.begin_read().unwrap()).unwrap().is_empty());
     }
 }
+
+/// The caps and filters on a fixed graph where each of them changes the answer.
+#[test]
+fn caps_and_filters_match_the_reference_on_a_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("g.redb")).unwrap();
+    let mut ops = Vec::new();
+    for i in 2..=12u64 {
+        ops.push(Op::Add(1, (i % 4) as u8, i, i, (i % 3) as u8));
+        ops.push(Op::Add(i, 0, 1 + i % 11, 50, 1));
+    }
+    ops.push(Op::Add(1, 1, 3, 60, 0)); // p1 is single-valued: closes 1 -p1-> 5 and 1 -p1-> 9
+    ops.push(Op::Invalidate(4, 70));
+    ops.push(Op::Delete(7));
+    build(&db, 12, &ops);
+    let r = db.begin_read().unwrap();
+    let mut seen_cut = false;
+    for depth in 0..4 {
+        for fanout in [1, 2, 3, 1_000] {
+            for cap in [2, 5, 100_000] {
+                for as_of in [None, Some(55), Some(65), Some(200)] {
+                    for preds in [
+                        vec![],
+                        vec!["p0".to_string()],
+                        vec!["p1".into(), "p3".into()],
+                    ] {
+                        let opts = TraversalOptions {
+                            predicates: preds,
+                            as_of,
+                            max_fanout: fanout,
+                            max_entities: cap,
+                            ..Default::default()
+                        };
+                        let fast = neighborhood(&r, 1, depth, &opts).unwrap();
+                        seen_cut |= !fast.cut.is_empty();
+                        assert_eq!(fast, reference(&r, 1, depth, &opts), "{depth} {opts:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen_cut);
+}
