@@ -152,6 +152,40 @@ pub(crate) fn decode_edge_keyed(
     Ok((validity, body))
 }
 
+/// [`EdgeBody`] borrowing its text from the stored value (same postcard layout): reads decode
+/// into this and copy only what they return.
+#[derive(Debug, Deserialize)]
+pub(crate) struct EdgeBodyRef<'a> {
+    pub confidence: f32,
+    pub source: &'a str,
+    pub timestamp: u64,
+    pub context: &'a str,
+    pub memory: Option<u64>,
+}
+
+/// [`decode_edge_keyed`] without copying the body's text.
+pub(crate) fn decode_edge_ref<'a>(
+    bytes: &'a [u8],
+    key: &dyn Fn() -> String,
+) -> Result<(Validity, EdgeBodyRef<'a>)> {
+    let rest = open(bytes, "graph_out", key)?;
+    let validity = read_validity(rest).ok_or_else(|| corrupt("graph_out", key))?;
+    let body = rest
+        .get(VALIDITY..)
+        .ok_or_else(|| corrupt("graph_out", key))?;
+    let body = postcard::from_bytes(body).map_err(|_| corrupt("graph_out", key))?;
+    Ok((validity, body))
+}
+
+/// Parses stored JSON object text (`Null` when it does not parse, as every read did before);
+/// the common empty object skips the parser.
+pub(crate) fn json_object(text: &str) -> serde_json::Value {
+    if text == "{}" {
+        return serde_json::Value::Object(serde_json::Map::new());
+    }
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
 fn read_validity(b: &[u8]) -> Option<Validity> {
     let from = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
     let to = u64::from_le_bytes(b.get(8..VALIDITY)?.try_into().ok()?);
@@ -190,6 +224,34 @@ mod tests {
         let bytes = encode_edge(v, &body()).unwrap();
         assert_eq!(decode_edge(&bytes).unwrap(), (v, body()));
         assert_eq!(peek_validity(&bytes), Some(v));
+    }
+
+    #[test]
+    fn borrowed_body_decodes_like_the_owned_one() {
+        let v = Validity { from: 1, to: OPEN };
+        let bytes = encode_edge(v, &body()).unwrap();
+        let (v2, r) = decode_edge_ref(&bytes, &|| "?".into()).unwrap();
+        let b = body();
+        assert_eq!(v2, v);
+        assert_eq!(
+            (r.confidence, r.source, r.timestamp, r.context, r.memory),
+            (
+                b.confidence,
+                b.source.as_str(),
+                b.timestamp,
+                b.context.as_str(),
+                b.memory
+            )
+        );
+        for i in 0..bytes.len() {
+            assert!(
+                decode_edge_ref(&bytes[..i], &|| "?".into()).is_err(),
+                "cut at {i}"
+            );
+        }
+        assert_eq!(json_object("{}"), serde_json::json!({}));
+        assert_eq!(json_object(r#"{"a":1}"#), serde_json::json!({"a": 1}));
+        assert_eq!(json_object("not json"), serde_json::Value::Null);
     }
 
     #[test]

@@ -191,8 +191,8 @@ fn load(table: &impl ReadableTable<u64, &'static [u8]>, id: u64) -> Result<Entit
     codec::decode_entity_keyed(guard.value(), &|| id.to_string())
 }
 
-fn to_entity(id: u64, rec: EntityRecord) -> Entity {
-    let metadata = serde_json::from_str(&rec.metadata).unwrap_or(serde_json::Value::Null);
+pub(crate) fn to_entity(id: u64, rec: EntityRecord) -> Entity {
+    let metadata = codec::json_object(&rec.metadata);
     Entity {
         id,
         name: rec.name,

@@ -31,6 +31,7 @@ pub mod codec;
 mod edge;
 mod entity;
 pub mod error;
+mod idmap;
 mod links;
 mod normalize;
 mod op;
@@ -39,6 +40,8 @@ mod repair;
 mod tables;
 mod text;
 mod traverse;
+#[cfg(test)]
+mod traverse_reference;
 mod verify;
 mod write;
 

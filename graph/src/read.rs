@@ -79,6 +79,15 @@ pub(crate) struct Scan<'a> {
     pub cap: usize,
 }
 
+impl Scan<'_> {
+    /// The adjacency lists to read: the whole list, or one per wanted predicate (in id order).
+    pub fn predicate_lists(&self) -> impl Iterator<Item = Option<u32>> + '_ {
+        let all = self.predicates.is_none().then_some(None);
+        let ids = self.predicates.unwrap_or_default().iter().map(|&p| Some(p));
+        all.into_iter().chain(ids)
+    }
+}
+
 fn visible(from: u64, to: u64, as_of: Option<u64>) -> bool {
     codec::Validity { from, to }.visible(as_of)
 }
@@ -113,6 +122,15 @@ impl Reader {
         }
     }
 
+    /// The record of an entity, `None` when it does not exist.
+    pub fn entity(&self, id: u64) -> Result<Option<crate::entity::Entity>> {
+        let Some(g) = self.entities.get(id)? else {
+            return Ok(None);
+        };
+        let rec = codec::decode_entity_keyed(g.value(), &|| id.to_string())?;
+        Ok(Some(crate::entity::to_entity(id, rec)))
+    }
+
     /// Predicate ids of names (unknown names are dropped: they match no edge).
     pub fn predicate_ids(&self, names: &[String]) -> Result<Vec<u32>> {
         let mut ids = Vec::new();
@@ -130,12 +148,7 @@ impl Reader {
     /// A self-loop is reported once even when scanning both directions.
     pub fn adjacent(&self, entity: u64, scan: &Scan) -> Result<(Vec<Adj>, bool)> {
         let mut out = Vec::new();
-        let all = [None];
-        let preds: Vec<Option<u32>> = match scan.predicates {
-            None => all.to_vec(),
-            Some(ids) => ids.iter().map(|&p| Some(p)).collect(),
-        };
-        for pred in preds {
+        for pred in scan.predicate_lists() {
             if scan.direction != Direction::In {
                 for row in self.out.range(tables::adjacency_from(entity, pred))? {
                     let (k, v) = row?;
@@ -187,7 +200,7 @@ impl Reader {
     }
 
     /// Visible out-edges of `entity` whose object passes `keep`, decoded; the flag says the cap
-    /// stopped the scan.
+    /// stopped the scan (more than `scan.cap` visible out-edges).
     pub fn out_relations(
         &mut self,
         entity: u64,
@@ -195,15 +208,12 @@ impl Reader {
         keep: impl Fn(u64) -> bool,
         into: &mut Vec<Relation>,
     ) -> Result<bool> {
-        let preds: Vec<Option<u32>> = match scan.predicates {
-            None => vec![None],
-            Some(ids) => ids.iter().map(|&p| Some(p)).collect(),
-        };
         let mut seen = 0usize;
-        for p in preds {
+        for p in scan.predicate_lists() {
             for row in self.out.range(tables::adjacency_from(entity, p))? {
                 let (k, v) = row?;
-                if tables::past_adjacency(k.value(), entity, p) {
+                let key = k.value();
+                if tables::past_adjacency(key, entity, p) {
                     break;
                 }
                 let bytes = v.value();
@@ -214,8 +224,8 @@ impl Reader {
                 if seen > scan.cap {
                     return Ok(true);
                 }
-                if keep(k.value().2) {
-                    into.push(self.relation(k.value(), bytes)?);
+                if keep(key.2) {
+                    into.push(self.relation(key, bytes)?);
                 }
             }
         }
@@ -237,16 +247,16 @@ impl Reader {
     }
 
     fn relation(&mut self, (s, p, o, e): (u64, u32, u64, u64), bytes: &[u8]) -> Result<Relation> {
-        let (v, body) = codec::decode_edge_keyed(bytes, &|| format!("({s}, {p}, {o}, {e})"))?;
+        let (v, body) = codec::decode_edge_ref(bytes, &|| format!("({s}, {p}, {o}, {e})"))?;
         Ok(Relation {
             edge: e,
             subject: s,
             predicate: self.pred_name(p)?,
             object: o,
             confidence: body.confidence,
-            source: body.source,
+            source: body.source.to_string(),
             timestamp: body.timestamp,
-            context: serde_json::from_str(&body.context).unwrap_or(serde_json::Value::Null),
+            context: codec::json_object(body.context),
             memory: body.memory,
             valid_from: v.from,
             valid_to: (v.to != OPEN).then_some(v.to),

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use redb::ReadTransaction;
 use serde::{Deserialize, Serialize};
 
-use crate::entity::{get_entities, Entity};
+use crate::entity::Entity;
 use crate::error::{GraphError, Result};
+use crate::idmap::IdMap;
 use crate::read::{Adj, Direction, Reader, Relation, Scan};
 
 /// Largest traversal depth accepted (`DepthTooLarge` beyond). At average degree 16 a 6-hop
@@ -130,9 +131,18 @@ pub fn neighborhood(
     check_depth(depth)?;
     let mut s = setup(rtxn, &[root], opts)?;
     let (dist, order, mut cut, mut truncated) = bfs(&s, root, depth, opts)?;
+    // (distance, id): the result's entity order; id order is also the cheapest order to read
+    // adjacency lists and records in (neighbouring keys share B-tree pages).
+    let mut ids: Vec<(u32, u64)> = order
+        .iter()
+        .map(|id| (dist.get(id).copied().unwrap_or(0), *id))
+        .collect();
+    ids.sort_unstable();
+    let mut by_id = order;
+    by_id.sort_unstable();
     let mut relations = Vec::new();
     let scan = scan(&s.predicates, opts);
-    for &n in &order {
+    for &n in &by_id {
         if s.reader
             .out_relations(n, &scan, |o| dist.contains_key(&o), &mut relations)?
         {
@@ -143,7 +153,7 @@ pub fn neighborhood(
     cut.sort_unstable();
     cut.dedup();
     truncated |= !cut.is_empty();
-    let entities = hops(rtxn, &order, &dist, opts.with_entities)?;
+    let entities = hops(&s.reader, ids, opts.with_entities)?;
     Ok(Neighborhood {
         root,
         entities,
@@ -153,12 +163,13 @@ pub fn neighborhood(
     })
 }
 
-type Bfs = (HashMap<u64, u32>, Vec<u64>, Vec<u64>, bool);
+type Bfs = (IdMap<u32>, Vec<u64>, Vec<u64>, bool);
 
 /// Breadth-first search to `depth`: distances, visit order, fan-out-cut nodes, entity cap hit.
 fn bfs(s: &Setup, root: u64, depth: u32, opts: &TraversalOptions) -> Result<Bfs> {
     let scan = scan(&s.predicates, opts);
-    let mut dist = HashMap::from([(root, 0u32)]);
+    let mut dist = IdMap::default();
+    dist.insert(root, 0u32);
     let (mut order, mut frontier, mut cut) = (vec![root], vec![root], Vec::new());
     let max_entities = opts.max_entities.max(1);
     for d in 1..=depth {
@@ -185,33 +196,22 @@ fn bfs(s: &Setup, root: u64, depth: u32, opts: &TraversalOptions) -> Result<Bfs>
     Ok((dist, order, cut, false))
 }
 
-fn hops(
-    rtxn: &ReadTransaction,
-    order: &[u64],
-    dist: &HashMap<u64, u32>,
-    with_entities: bool,
-) -> Result<Vec<Hop>> {
-    let mut ids: Vec<(u32, u64)> = order
-        .iter()
-        .map(|id| (dist.get(id).copied().unwrap_or(0), *id))
-        .collect();
-    ids.sort_unstable();
-    let mut records: HashMap<u64, Entity> = HashMap::new();
-    if with_entities {
-        let sorted: Vec<u64> = ids.iter().map(|&(_, id)| id).collect();
-        records = get_entities(rtxn, &sorted)?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
-    }
-    Ok(ids
-        .into_iter()
-        .map(|(distance, id)| Hop {
-            id,
-            distance,
-            entity: records.remove(&id),
+/// The result's entities in (distance, id) order, with their records when wanted (an id
+/// without a record gets `None`).
+fn hops(r: &Reader, ids: Vec<(u32, u64)>, with_entities: bool) -> Result<Vec<Hop>> {
+    ids.into_iter()
+        .map(|(distance, id)| {
+            let entity = match with_entities {
+                true => r.entity(id)?,
+                false => None,
+            };
+            Ok(Hop {
+                id,
+                distance,
+                entity,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// One path: `entities[i]` and `entities[i + 1]` are joined by `relations[i]` (in either
