@@ -36,6 +36,11 @@ const BLOCK: usize = 2_048;
 const AHEAD_INT8: usize = 8;
 /// The same for f32 vectors (4 × dim bytes each).
 const AHEAD_F32: usize = 4;
+/// The same for sign codes (one cache line at 384-d).
+const AHEAD_CODE: usize = 16;
+/// A range holding fewer than one slot in `SPARSE` is scanned slot by slot with prefetching
+/// instead of block by block.
+const SPARSE: u64 = 8;
 
 /// How to search.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +288,25 @@ impl Snapshot {
     ) -> Vec<(u16, u32)> {
         let mut sel = PoolSelect::new(pool, qcode.len() * 64);
         let mut dist = vec![0u16; BLOCK];
+        let span = u64::from(r.end.saturating_sub(r.start));
+        if eff.range_cardinality(r.clone()).saturating_mul(SPARSE) < span {
+            // A sparse set (one heavy user's memories among everyone's): codes are scattered,
+            // one cache line each, so score slot by slot with the next ones prefetched.
+            let slots: Vec<u32> = eff.range(r).collect();
+            for chunk in slots.chunks(BLOCK) {
+                for (i, (&slot, d)) in chunk.iter().zip(dist.iter_mut()).enumerate() {
+                    if let Some(&next) = chunk.get(i + AHEAD_CODE) {
+                        self.prefetch_code(next);
+                    }
+                    match self.codes(slot, slot) {
+                        Some(c) => kernels::hamming_many(c, qcode, std::slice::from_mut(d)),
+                        None => *d = u16::MAX,
+                    }
+                }
+                sel.offer_slots(chunk, &dist);
+            }
+            return sel.buf;
+        }
         let mut it = eff.range(r);
         while let Some(run) = it.next_range() {
             let (mut first, last) = (*run.start(), *run.end());
@@ -458,6 +482,20 @@ impl PoolSelect {
 
     fn offer_block(&mut self, first: u32, dist: &[u16]) {
         for (slot, &d) in (first..).zip(dist) {
+            self.offer(slot, d);
+        }
+    }
+
+    /// Offers `slots[i]` at distance `dist[i]` (ascending slots; `dist` may be longer).
+    fn offer_slots(&mut self, slots: &[u32], dist: &[u16]) {
+        for (&slot, &d) in slots.iter().zip(dist) {
+            self.offer(slot, d);
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, slot: u32, d: u16) {
+        {
             if u32::from(d) < self.limit {
                 self.buf.push((d, slot));
                 if let Some(h) = self.hist.get_mut(usize::from(d)) {

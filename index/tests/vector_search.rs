@@ -206,3 +206,33 @@ proptest! {
         prop_assert_eq!(fast, exact);
     }
 }
+
+#[test]
+fn sparse_quantized_search_stays_inside_the_filter_with_high_recall() {
+    // 25K candidates spread one in ten over 250K slots: the 1-bit path's slot-by-slot scan.
+    let dir = tempfile::tempdir().unwrap();
+    let vs: Vec<Option<Vec<f32>>> = clustered(250_000, 64, 40, 9)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let snap = build(dir.path(), 64, &vs);
+    let subset: RoaringBitmap = (1..=250_000u32).filter(|s| s % 10 == 3).collect();
+    let opts = SearchOptions {
+        exact_below: 0,
+        ..SearchOptions::default()
+    };
+    let (mut found, mut total) = (0usize, 0usize);
+    for i in 0..20usize {
+        let q = vs[i * 997].clone().unwrap();
+        let got = snap.search(&q, 10, &subset, &opts).unwrap();
+        let want = reference(&vs, &q, 10, &subset);
+        assert!(got.iter().all(|h| subset.contains(h.slot)));
+        assert_eq!(got.len(), 10);
+        total += want.len();
+        found += got.iter().filter(|h| want.contains(h)).count();
+    }
+    assert!(
+        found as f64 / total as f64 >= 0.95,
+        "recall {found}/{total}"
+    );
+}

@@ -111,6 +111,15 @@ impl Snapshot {
         }
     }
 
+    /// Prefetch hint for the sign code of `slot`.
+    #[inline]
+    pub(crate) fn prefetch_code(&self, slot: u32) {
+        let stride = self.inner.code_words * 8;
+        if let Some(rec) = slot_bytes(&self.inner.views[1], slot, stride) {
+            crate::kernels::prefetch(rec);
+        }
+    }
+
     /// Prefetch hint for the f32 vector of `slot`.
     #[inline]
     pub(crate) fn prefetch_vector(&self, slot: u32) {
