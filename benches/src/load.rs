@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use memspine::{Durability, ManualClock, Options, Spine};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::workload::graph::PREDICATES;
 use crate::workload::{Batch, Generator, Useful, Workload, T0};
@@ -17,7 +17,7 @@ use crate::workload::{Batch, Generator, Useful, Workload, T0};
 const OPENS: usize = 3;
 
 /// What loading measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadReport {
     /// Memories stored.
     pub memories: u64,
@@ -127,6 +127,56 @@ pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>)
         graph_triples_per_sec: graph.triples as f64 / graph.time.as_secs_f64().max(1e-9),
     };
     Ok((db, report, graph.entities))
+}
+
+/// What a kept database remembers of its load (`<db>.load.json`, beside the directory), so a
+/// later run can `--reuse` it instead of loading again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Kept {
+    /// Memories, dimension and seed of the workload that was loaded.
+    pub memories: u64,
+    /// Vector dimension.
+    pub dim: usize,
+    /// Workload seed.
+    pub seed: u64,
+    /// The load's figures.
+    pub report: LoadReport,
+    /// The graph's entity names, in first-mention order.
+    pub entities: Vec<String>,
+}
+
+/// Where [`Kept`] lives for the database directory `dir`.
+pub fn kept_path(dir: &Path) -> std::path::PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".load.json");
+    dir.with_file_name(name)
+}
+
+/// Reopens a database kept by an earlier run of the same workload.
+pub fn reuse(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>)> {
+    let path = kept_path(dir);
+    let kept: Kept = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .with_context(|| format!("--reuse needs {} (written by --keep)", path.display()))?,
+    )
+    .with_context(|| format!("reading {}", path.display()))?;
+    ensure!(
+        (kept.memories, kept.dim, kept.seed) == (w.shape.memories, w.shape.dim, w.shape.seed),
+        "{} was loaded with {} memories, dim {}, seed {}: not this workload",
+        dir.display(),
+        kept.memories,
+        kept.dim,
+        kept.seed
+    );
+    let clock = ManualClock::new(kept.report.end_time);
+    let db = Spine::open(
+        dir,
+        Options {
+            create: false,
+            ..options(w, &clock, Durability::Immediate)
+        },
+    )?;
+    Ok((db, kept.report, kept.entities))
 }
 
 fn options(w: &Workload, clock: &ManualClock, durability: Durability) -> Options {

@@ -83,9 +83,14 @@ struct Args {
     /// Database directory (must not exist or be empty); default a temporary directory.
     #[arg(long)]
     db: Option<PathBuf>,
-    /// Keep the database directory after the run.
+    /// Keep the database directory after the run (and `<db>.load.json` beside it, for `--reuse`).
     #[arg(long)]
     keep: bool,
+    /// Reuse the database at `--db` kept by an earlier run of the same workload instead of
+    /// loading it again (its load figures are reported again). Implies `--keep`; pair it with
+    /// `--no-compaction` so the database stays as loaded.
+    #[arg(long, requires = "db")]
+    reuse: bool,
     /// Only these operations (comma-separated names; `--list-ops` shows them).
     #[arg(long, value_delimiter = ',')]
     ops: Vec<String>,
@@ -119,6 +124,7 @@ struct Config {
     ops: Vec<String>,
     db: PathBuf,
     keep: bool,
+    reuse: bool,
     compaction: bool,
 }
 
@@ -151,7 +157,8 @@ impl Config {
             duration: Duration::from_secs_f64(secs),
             ops: a.ops.clone(),
             db: a.db.clone().unwrap_or(default_db),
-            keep: a.keep,
+            keep: a.keep || a.reuse,
+            reuse: a.reuse,
             compaction: !a.no_compaction,
         })
     }
@@ -183,13 +190,29 @@ fn run(cfg: &Config) -> Result<Report> {
     let ops = select_ops(&cfg.ops, cfg.shape.dim > 0)?;
     let w = Workload::new(cfg.shape);
     eprintln!(
-        "loading {} memories (dim {}, batches of {}) into {}",
+        "{} {} memories (dim {}, batches of {}) into {}",
+        if cfg.reuse { "reusing" } else { "loading" },
         cfg.shape.memories,
         cfg.shape.dim,
         cfg.shape.batch,
         cfg.db.display()
     );
-    let (db, load, entities) = load::load(&w, &cfg.db)?;
+    let (db, load, entities) = if cfg.reuse {
+        load::reuse(&w, &cfg.db)?
+    } else {
+        let (db, load, entities) = load::load(&w, &cfg.db)?;
+        if cfg.keep {
+            let kept = load::Kept {
+                memories: cfg.shape.memories,
+                dim: cfg.shape.dim,
+                seed: cfg.shape.seed,
+                report: load.clone(),
+                entities: entities.clone(),
+            };
+            std::fs::write(load::kept_path(&cfg.db), serde_json::to_vec(&kept)?)?;
+        }
+        (db, load, entities)
+    };
     eprintln!(
         "loaded: {:.0} memories/s, {} facts over {} entities in {:.1} s, open {:.1} ms, efficiency {:.1} %",
         load.ingest_per_sec,

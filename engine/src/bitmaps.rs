@@ -5,15 +5,31 @@
 //! million-entry bitmap; a read unions the chunks (disjoint containers, so cheap).
 //!
 //! Names: `live` (stored, not archived, not deleted), `archived`, `pinned`, `vec` (has a vector),
-//! `u:<user>`, `s:<session>`, `a:<agent>`, `k:<kind>`, `t:<tag>`.
+//! `u:<user>`, `s:<session>`, `a:<agent>`, `k:<kind>`, `t:<tag>`, and the creation-time buckets
+//! `cd:<day>` / `ch:<hour>` (days and hours since the Unix epoch, zero-padded to a fixed width so
+//! that name order is time order): a time range is then a few range reads of whole days and hours
+//! instead of one `by_created` entry per memory in the window.
 
 use std::collections::HashMap;
 
 use redb::{ReadableTable, Table};
 use roaring::RoaringBitmap;
 
+use crate::clock::{DAY, HOUR};
 use crate::error::{Error, Result};
 use crate::memory::record::StoredMemory;
+
+/// Name of the bitmap of the memories created on `day` (days since the epoch).
+pub(crate) fn day_name(day: u64) -> String {
+    // 9 digits hold u64::MAX µs in days.
+    format!("cd:{day:09}")
+}
+
+/// Name of the bitmap of the memories created in `hour` (hours since the epoch).
+pub(crate) fn hour_name(hour: u64) -> String {
+    // 10 digits hold u64::MAX µs in hours.
+    format!("ch:{hour:010}")
+}
 
 /// The bitmap names a memory belongs to.
 pub(crate) fn labels(m: &StoredMemory) -> Vec<String> {
@@ -36,6 +52,8 @@ pub(crate) fn labels(m: &StoredMemory) -> Vec<String> {
     }
     out.push(format!("k:{}", m.kind));
     out.extend(m.tags.iter().map(|t| format!("t:{t}")));
+    out.push(day_name(m.created_at / DAY));
+    out.push(hour_name(m.created_at / HOUR));
     out
 }
 
@@ -146,6 +164,24 @@ pub(crate) fn load(
     for entry in table.range((name, 0u32)..=(name, u32::MAX))? {
         let (_, v) = entry?;
         out |= decode(name, v.value())?;
+    }
+    Ok(out)
+}
+
+/// The union of every bitmap whose name is in `[from, to)` (names of one fixed-width family such
+/// as [`day_name`]): one range read.
+pub(crate) fn load_names(
+    table: &impl ReadableTable<(&'static str, u32), &'static [u8]>,
+    from: &str,
+    to: &str,
+) -> Result<RoaringBitmap> {
+    let mut out = RoaringBitmap::new();
+    if from >= to {
+        return Ok(out);
+    }
+    for entry in table.range((from, 0u32)..(to, 0u32))? {
+        let (k, v) = entry?;
+        out |= decode(k.value().0, v.value())?;
     }
     Ok(out)
 }

@@ -61,7 +61,7 @@ impl Default for Options {
             durability: Durability::Immediate,
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
-            cache_bytes: 256 * 1024 * 1024,
+            cache_bytes: 1024 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
@@ -629,11 +629,13 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<(Se
                     ..Default::default()
                 };
                 schema::put_meta(&mut meta, key::COUNTERS, &c)?;
+                schema::put_meta(&mut meta, key::TIME_BUCKETS, &true)?;
                 s
             }
         }
     };
     schema::create_tables(&txn)?;
+    add_time_buckets(&txn)?;
     if embedder.is_none() {
         embedder = crate::embedding::for_existing(&opts.embedder, &settings)?;
     }
@@ -647,6 +649,40 @@ fn init_or_check(db: &redb::Database, path: &Path, opts: &Options) -> Result<(Se
     }
     txn.commit()?;
     Ok((settings, embedder))
+}
+
+/// Migration of a database made before the creation-time bucket bitmaps: adds every record to
+/// its day and hour bitmaps, in the open's transaction (so all or nothing), once.
+fn add_time_buckets(txn: &WriteTransaction) -> Result<()> {
+    use redb::ReadableTable;
+    let mut meta = txn.open_table(META)?;
+    if schema::get_meta::<bool>(&meta, key::TIME_BUCKETS)?.is_some() {
+        return Ok(());
+    }
+    let mut delta = crate::bitmaps::BitmapDelta::default();
+    {
+        let memories = txn.open_table(schema::MEMORIES)?;
+        for e in memories.iter()? {
+            let (k, v) = e?;
+            let id = k.value();
+            // A damaged record stays for `verify` to report and `repair` to rebuild (with its
+            // bitmaps) from the log; it must not make the database unopenable.
+            let Ok(m) = crate::memory::record::decode(id, v.value()) else {
+                continue;
+            };
+            delta.add(
+                &crate::bitmaps::day_name(m.created_at / crate::clock::DAY),
+                id,
+            );
+            delta.add(
+                &crate::bitmaps::hour_name(m.created_at / crate::clock::HOUR),
+                id,
+            );
+        }
+    }
+    delta.apply(&mut txn.open_table(schema::BITMAPS)?)?;
+    schema::put_meta(&mut meta, key::TIME_BUCKETS, &true)?;
+    Ok(())
 }
 
 fn has_tables(txn: &WriteTransaction) -> Result<bool> {

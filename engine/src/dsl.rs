@@ -23,6 +23,8 @@ struct Access<'a> {
     snap: &'a Snapshot,
     include_archived: bool,
     current_session: Option<&'a str>,
+    /// The universe, loaded once per query (several leaves intersect with it).
+    universe: std::cell::OnceCell<RoaringBitmap>,
 }
 
 fn in_bounds<T: PartialOrd>(x: T, lo: Bound<T>, hi: Bound<T>) -> bool {
@@ -40,6 +42,17 @@ fn in_bounds<T: PartialOrd>(x: T, lo: Bound<T>, hi: Bound<T>) -> bool {
 }
 
 impl Access<'_> {
+    fn live(&self) -> Result<&RoaringBitmap> {
+        if let Some(u) = self.universe.get() {
+            return Ok(u);
+        }
+        let mut u = self.snap.bitmap("live")?;
+        if self.include_archived {
+            u |= self.snap.bitmap("archived")?;
+        }
+        Ok(self.universe.get_or_init(|| u))
+    }
+
     /// Candidates whose record satisfies `keep` (for predicates without an index).
     fn scan(
         &self,
@@ -70,11 +83,7 @@ impl IndexAccess for Access<'_> {
     type Error = Error;
 
     fn universe(&self) -> Result<RoaringBitmap> {
-        let mut u = self.snap.bitmap("live")?;
-        if self.include_archived {
-            u |= self.snap.bitmap("archived")?;
-        }
-        Ok(u)
+        Ok(self.live()?.clone())
     }
 
     fn label(&self, label: Label, value: &str) -> Result<RoaringBitmap> {
@@ -85,7 +94,7 @@ impl IndexAccess for Access<'_> {
             Label::Agent => "a",
             Label::Kind => "k",
         };
-        Ok(self.snap.bitmap(&format!("{prefix}:{value}"))? & self.universe()?)
+        Ok(self.snap.bitmap(&format!("{prefix}:{value}"))? & self.live()?)
     }
 
     fn flag(&self, flag: Flag) -> Result<RoaringBitmap> {
@@ -93,7 +102,7 @@ impl IndexAccess for Access<'_> {
             Flag::Pinned => "pinned",
             Flag::Archived => "archived",
         };
-        Ok(self.snap.bitmap(name)? & self.universe()?)
+        Ok(self.snap.bitmap(name)? & self.live()?)
     }
 
     fn tier(&self, tier: Tier) -> Result<RoaringBitmap> {
@@ -125,14 +134,14 @@ impl IndexAccess for Access<'_> {
                     Bound::Excluded(h) => h,
                     Bound::Unbounded => u64::MAX,
                 };
-                Ok(self.snap.created_range(from, to)? & self.universe()?)
+                Ok(self.snap.created_range(from, to)? & self.live()?)
             }
-            _ => self.filter(&Leaf::Time(field, lo, hi), &self.universe()?),
+            _ => self.filter(&Leaf::Time(field, lo, hi), self.live()?),
         }
     }
 
     fn importance_range(&self, lo: Bound<f32>, hi: Bound<f32>) -> Result<RoaringBitmap> {
-        self.filter(&Leaf::Importance(lo, hi), &self.universe()?)
+        self.filter(&Leaf::Importance(lo, hi), self.live()?)
     }
 
     fn text(&self, phrase: &str) -> Result<RoaringBitmap> {
@@ -140,7 +149,7 @@ impl IndexAccess for Access<'_> {
             .map_err(|e| Error::Index(e.to_string()))?;
         let needle = phrase.to_lowercase();
         let words = needle.split_whitespace().count();
-        let cand = docs & self.universe()?;
+        let cand = docs & self.live()?;
         if words <= 1 {
             return Ok(cand);
         }
@@ -152,7 +161,7 @@ impl IndexAccess for Access<'_> {
 
     fn id(&self, id: u64) -> Result<RoaringBitmap> {
         let mut b = RoaringBitmap::new();
-        if u32::try_from(id).is_ok_and(|i| self.universe().is_ok_and(|u| u.contains(i))) {
+        if u32::try_from(id).is_ok_and(|i| self.live().is_ok_and(|u| u.contains(i))) {
             b.insert(id as u32);
         }
         Ok(b)
@@ -205,16 +214,12 @@ impl Spine {
     pub fn query(&self, expr: &Expr, opts: &QueryOptions) -> Result<Vec<Memory>> {
         let ids = self.query_ids(expr, opts)?;
         let s = self.snapshot()?;
-        let mut out = Vec::new();
-        for id in ids.iter().take(if opts.limit == 0 {
+        let limit = if opts.limit == 0 {
             usize::MAX
         } else {
             opts.limit
-        }) {
-            if let Some(m) = s.memory(u64::from(id))? {
-                out.push(m);
-            }
-        }
+        };
+        let out = s.memories(ids.iter().take(limit).map(u64::from))?;
         Ok(out)
     }
 
@@ -229,6 +234,7 @@ impl Spine {
             snap: &snap,
             include_archived: expr.mentions_archived(),
             current_session: opts.current_session.as_deref(),
+            universe: Default::default(),
         };
         plan.execute(&access)
     }

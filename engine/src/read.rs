@@ -63,22 +63,28 @@ impl Snapshot {
     }
 
     pub(crate) fn memory(&self, id: u64) -> Result<Option<Memory>> {
+        Ok(self.memories(std::iter::once(id))?.pop())
+    }
+
+    /// Reads several memories (missing ids skipped), opening the tables once.
+    pub(crate) fn memories(&self, ids: impl IntoIterator<Item = u64>) -> Result<Vec<Memory>> {
         let memories = self.txn.open_table(MEMORIES)?;
-        let Some(v) = memories.get(id)? else {
-            return Ok(None);
-        };
-        let stored = record::decode(id, v.value())?;
         let access = self.txn.open_table(ACCESS)?;
-        let (mut count, mut last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
-        if let Some((n, l)) = self.pending_access(id) {
-            count += n;
-            last = last.max(l);
+        let ids = ids.into_iter();
+        let mut out = Vec::with_capacity(ids.size_hint().0);
+        for id in ids {
+            let Some(v) = memories.get(id)? else {
+                continue;
+            };
+            let stored = record::decode(id, v.value())?;
+            let (mut count, mut last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
+            if let Some((n, l)) = self.pending_access(id) {
+                count += n;
+                last = last.max(l);
+            }
+            out.push(stored.into_memory(id, count, (last > 0).then_some(last)));
         }
-        Ok(Some(stored.into_memory(
-            id,
-            count,
-            (last > 0).then_some(last),
-        )))
+        Ok(out)
     }
 
     pub(crate) fn bitmap(&self, name: &str) -> Result<RoaringBitmap> {
@@ -158,12 +164,44 @@ impl Snapshot {
     }
 
     /// Ids created in `[lo, hi)`.
+    ///
+    /// Whole days and hours of the range come from the creation-time bucket bitmaps (one range
+    /// read per family and side), the partial hours at both ends from `by_created`; so the cost
+    /// follows the number of buckets and the memories of two hours, not the size of the window.
     pub(crate) fn created_range(&self, lo: Micros, hi: Micros) -> Result<RoaringBitmap> {
-        let t = self.txn.open_table(BY_CREATED)?;
+        if lo >= hi {
+            return Ok(RoaringBitmap::new());
+        }
+        // Whole hours inside [lo, hi).
+        let (h_lo, h_hi) = (lo.div_ceil(HOUR), hi / HOUR);
+        if h_lo >= h_hi {
+            return self.created_scan(lo, hi);
+        }
+        let mut out = self.created_scan(lo, h_lo * HOUR)?;
+        out |= self.created_scan(h_hi * HOUR, hi)?;
+        let t = self.txn.open_table(BITMAPS)?;
+        let hours = |a: u64, b: u64| {
+            bitmaps::load_names(&t, &bitmaps::hour_name(a), &bitmaps::hour_name(b))
+        };
+        // Whole days inside the whole hours.
+        let (d_lo, d_hi) = (h_lo.div_ceil(24), h_hi / 24);
+        if d_lo < d_hi {
+            out |= hours(h_lo, d_lo * 24)?;
+            out |= bitmaps::load_names(&t, &bitmaps::day_name(d_lo), &bitmaps::day_name(d_hi))?;
+            out |= hours(d_hi * 24, h_hi)?;
+        } else {
+            out |= hours(h_lo, h_hi)?;
+        }
+        Ok(out)
+    }
+
+    /// Ids created in `[lo, hi)`, one `by_created` entry at a time (short ranges).
+    fn created_scan(&self, lo: Micros, hi: Micros) -> Result<RoaringBitmap> {
         let mut out = RoaringBitmap::new();
         if lo >= hi {
             return Ok(out);
         }
+        let t = self.txn.open_table(BY_CREATED)?;
         for e in t.range((lo, 0)..(hi, 0))? {
             out.insert(e?.0.value().1 as u32);
         }
@@ -202,14 +240,7 @@ impl Spine {
 
     /// Reads several memories in one snapshot, skipping missing ids.
     pub fn get_many(&self, ids: &[MemoryId]) -> Result<Vec<Memory>> {
-        let s = self.snapshot()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(m) = s.memory(id.0)? {
-                out.push(m);
-            }
-        }
-        Ok(out)
+        self.snapshot()?.memories(ids.iter().map(|id| id.0))
     }
 
     /// The events of one memory (stored, updated, consolidated, deleted), oldest first.

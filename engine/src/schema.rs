@@ -38,6 +38,9 @@ pub(crate) mod key {
     pub const FORMAT: &str = "format_version";
     pub const SETTINGS: &str = "settings";
     pub const COUNTERS: &str = "counters";
+    /// Present once the creation-time bucket bitmaps (`cd:`/`ch:`) cover every record: set at
+    /// creation, or by the migration on the first open of an older database.
+    pub const TIME_BUCKETS: &str = "time_buckets";
 }
 
 /// Settings fixed at creation.

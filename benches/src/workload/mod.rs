@@ -150,7 +150,7 @@ pub struct Batch {
 }
 
 /// Useful bytes by part: what a user handed the database, in its plainest form.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Useful {
     /// UTF-8 content bytes.
     pub content: u64,

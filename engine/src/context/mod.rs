@@ -278,10 +278,8 @@ impl Spine {
         // One snapshot and one evaluation of the filter for the pinned, graph and recent sources.
         let snap = self.snapshot()?;
         let allowed = snap.filter(&opts.filter)?;
-        for id in &(&allowed & &snap.bitmap("pinned")?) {
-            if let Some(m) = snap.memory(u64::from(id))? {
-                add(m, "pinned", None, None);
-            }
+        for m in snap.memories((&allowed & &snap.bitmap("pinned")?).iter().map(u64::from))? {
+            add(m, "pinned", None, None);
         }
         if let Some(hits) = self.semantic_candidates(query, opts)? {
             for h in hits {
@@ -304,19 +302,16 @@ impl Spine {
             }
         }
         let graph = GraphContext::build(&snap, query, &allowed, opts)?;
-        for id in &graph.proposed {
-            if let Some(m) = snap.memory(id.0)? {
-                add(m, "graph", None, None);
-            }
+        for m in snap.memories(graph.proposed.iter().map(|id| id.0))? {
+            add(m, "graph", None, None);
         }
         // The conversation: the memories stored last in the filter (highest ids, i.e. store
         // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
         // exactly but walks the global time index until it has found enough of this scope's
         // memories, which for a light user at 1M memories is most of the index.
-        for id in allowed.iter().rev().take(opts.recent_candidates) {
-            if let Some(m) = snap.memory(u64::from(id))? {
-                add(m, "recent", None, None);
-            }
+        let recent = allowed.iter().rev().take(opts.recent_candidates);
+        for m in snap.memories(recent.map(u64::from))? {
+            add(m, "recent", None, None);
         }
         let mut out: Vec<Candidate> = cands.into_values().collect();
         for c in &mut out {
