@@ -1,0 +1,94 @@
+//! Where a context window's time goes, user by user (heavy users first): the filter, the
+//! semantic and lexical candidate searches, and the whole call, on a database kept by
+//! `memspine-bench --keep` (384-d).
+//!
+//! `cargo run --release -p memspine-benches --example context_profile -- /tmp/b1m`
+#![allow(clippy::unwrap_used)]
+
+use std::time::Instant;
+
+use memspine::{ContextOptions, Filter, Options, SearchMode, SearchOptions, Spine};
+
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..15)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+fn main() -> anyhow::Result<()> {
+    let path = std::env::args().nth(1).unwrap_or_else(|| "/tmp/b1m".into());
+    let db = Spine::open(
+        &path,
+        Options {
+            create: false,
+            dimension: Some(384),
+            ..Options::default()
+        },
+    )?;
+    let mut v: Vec<f32> = (0..384).map(|i| ((i * 7919) % 97) as f32 - 48.0).collect();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter_mut().for_each(|x| *x /= n);
+    let text = "refund billing account password";
+    if let Ok(u) = std::env::var("CONTEXT_PROFILE_LOOP") {
+        // Only this user's context window, for 5 s (to profile it).
+        let co = ContextOptions {
+            filter: Filter::user(&u),
+            query_vector: Some(v.clone()),
+            track_access: false,
+            ..ContextOptions::default()
+        };
+        let start = Instant::now();
+        while start.elapsed().as_secs() < 5 {
+            db.llm_context_window(text, 8000, &co)?;
+        }
+        return Ok(());
+    }
+    println!("user      memories pinned  filter  semantic50  lexical50  context8k");
+    for u in [0, 1, 3, 10, 30, 100, 1000] {
+        let user = format!("u{u}");
+        let f = Filter::user(&user);
+        let n = db.filter_ids(&f)?.len();
+        let pinned = db
+            .filter_ids(&Filter {
+                pinned: Some(true),
+                ..f.clone()
+            })?
+            .len();
+        let t_filter = median_ms(|| {
+            db.filter_ids(&f).unwrap();
+        });
+        let so = |mode| SearchOptions {
+            limit: 50,
+            filter: f.clone(),
+            mode,
+            vector: Some(v.clone()),
+            track_access: false,
+            ..Default::default()
+        };
+        let t_sem = median_ms(|| {
+            db.search("", &so(SearchMode::Semantic)).unwrap();
+        });
+        let t_lex = median_ms(|| {
+            db.search(text, &so(SearchMode::Lexical)).unwrap();
+        });
+        let co = ContextOptions {
+            filter: f.clone(),
+            query_vector: Some(v.clone()),
+            track_access: false,
+            ..ContextOptions::default()
+        };
+        let t_ctx = median_ms(|| {
+            db.llm_context_window(text, 8000, &co).unwrap();
+        });
+        println!(
+            "{user:<8} {n:>9} {pinned:>6} {t_filter:>7.3} {t_sem:>11.3} {t_lex:>10.3} {t_ctx:>10.3}"
+        );
+    }
+    Ok(())
+}
