@@ -51,6 +51,14 @@ use crate::write::WriteCtx;
 const HISTORY_KEY: &str = "compaction_history";
 /// Meta key of the number of events dropped by log retention (seq gaps `verify` accepts).
 pub(crate) const LOG_DROPPED_KEY: &str = "log_dropped_events";
+/// meta: the last seq of the sealed pages the log compaction has examined. Pages up to it are
+/// not looked at again (unless a retention may drop their events): a page whose rewrite would
+/// not pay stays as it is, and later passes do not decode it again.
+const LOG_EXAMINED_KEY: &str = "log_examined_through";
+/// A rewrite (merge or recompression) happens only when it makes the pages at least this much
+/// smaller, in tenths, or drops events: rewriting costs a copy of every byte in redb's
+/// copy-on-write file, and vector-heavy pages barely shrink (their vectors are raw f32).
+const MIN_GAIN_TENTHS: usize = 1;
 
 /// How the compactor rewrites the event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,7 +70,10 @@ pub struct LogCompaction {
     pub level: i32,
     /// Events per merged cold page (at least). Default 1024 (four hot pages).
     pub page_events: u32,
-    /// Stop growing a merged page once its source pages reach this many bytes. Default 1 MiB.
+    /// Most bytes of source pages in one merged page. Default 1 MiB − 4 KiB: redb keeps a value
+    /// this large in a region of a power-of-two size, so a merged page just over 1 MiB would
+    /// occupy 2 MiB of the file (measured: a first pass over a 1M-memory log doubled the log's
+    /// footprint that way).
     pub page_bytes: u64,
     /// Drop agent and compaction events older than this while rewriting. Default: keep all.
     pub retention: Option<Duration>,
@@ -76,7 +87,7 @@ impl Default for LogCompaction {
             cold_after: Duration::from_secs(7 * 86_400),
             level: 9,
             page_events: 1024,
-            page_bytes: 1024 * 1024,
+            page_bytes: 1024 * 1024 - 4096,
             retention: None,
             pages_per_txn: 16,
         }
@@ -633,9 +644,13 @@ impl Spine {
         stats: &mut CompactionStats,
         cancel: &dyn Fn() -> bool,
     ) -> Result<()> {
-        let runs = {
+        let retention_cutoff = cfg
+            .retention
+            .map(|r| now.saturating_sub(memspine_compaction::duration_us(r)));
+        let (runs, examined) = {
             let txn = self.read_txn()?;
-            plan_log_runs(&txn, cfg, now)?
+            let runs = plan_log_runs(&txn, cfg, now)?;
+            worthwhile_runs(&txn, runs, cfg.level, retention_cutoff)?
         };
         if dry_run {
             for run in &runs {
@@ -643,9 +658,6 @@ impl Spine {
             }
             return Ok(());
         }
-        let retention_cutoff = cfg
-            .retention
-            .map(|r| now.saturating_sub(memspine_compaction::duration_us(r)));
         let mut i = 0;
         while i < runs.len() {
             if cancel() {
@@ -668,6 +680,13 @@ impl Spine {
             stats.log_events_dropped += dropped_events;
             stats.log_pages_dropped += dropped_pages;
             i = end;
+        }
+        if let Some(last) = examined {
+            self.write(|txn, _c, _now| {
+                let mut meta = txn.open_table(META)?;
+                let seen: u64 = crate::schema::get_meta(&meta, LOG_EXAMINED_KEY)?.unwrap_or(0);
+                crate::schema::put_meta(&mut meta, LOG_EXAMINED_KEY, &seen.max(last))
+            })?;
         }
         Ok(())
     }
@@ -817,6 +836,12 @@ fn plan_log_runs(
 ) -> Result<Vec<Vec<u64>>> {
     let idx = txn.open_table(LOG_PAGE_IDX)?;
     let pages = txn.open_table(LOG_PAGES)?;
+    let examined: u64 = if cfg.retention.is_some() {
+        0 // a retention may have expired events in pages examined before
+    } else {
+        let meta = txn.open_table(META)?;
+        crate::schema::get_meta(&meta, LOG_EXAMINED_KEY)?.unwrap_or(0)
+    };
     let cold_cutoff = now.saturating_sub(memspine_compaction::duration_us(cfg.cold_after));
     let retention_cutoff = cfg
         .retention
@@ -827,7 +852,10 @@ fn plan_log_runs(
     for e in idx.iter()? {
         let (k, v) = e?;
         let first = k.value();
-        let (_last, min_ts, max_ts, count, _mask) = v.value();
+        let (last, min_ts, max_ts, count, _mask) = v.value();
+        if last <= examined {
+            continue;
+        }
         let (page_len, cold) = match pages.get(first)? {
             Some(p) => (p.value().len() as u64, page::cold_state(p.value())),
             None => (0, None),
@@ -856,6 +884,11 @@ fn plan_log_runs(
             bytes = 0;
             continue;
         }
+        if !run.is_empty() && bytes + page_len > cfg.page_bytes {
+            runs.push(std::mem::take(&mut run));
+            events = 0;
+            bytes = 0;
+        }
         run.push(first);
         events += u64::from(count);
         bytes += page_len;
@@ -869,6 +902,45 @@ fn plan_log_runs(
         runs.push(run);
     }
     Ok(runs)
+}
+
+/// Keeps the runs whose rewrite pays: events to drop, or an encoding at least
+/// [`MIN_GAIN_TENTHS`] smaller than the source pages (encoded here once to know). Returns them
+/// with the last seq of every run examined.
+fn worthwhile_runs(
+    txn: &redb::ReadTransaction,
+    runs: Vec<Vec<u64>>,
+    level: i32,
+    retention_cutoff: Option<u64>,
+) -> Result<(Vec<Vec<u64>>, Option<u64>)> {
+    let pages = txn.open_table(LOG_PAGES)?;
+    let mut keep = Vec::with_capacity(runs.len());
+    let mut examined = None;
+    for run in runs {
+        let (mut records, mut old_len) = (Vec::new(), 0usize);
+        for first in &run {
+            if let Some(p) = pages.get(*first)? {
+                old_len += p.value().len();
+                records.extend(page::decode(p.value(), true)?);
+            }
+        }
+        if let Some(last) = records.last() {
+            examined = examined.max(Some(last.seq));
+        }
+        let before = records.len();
+        if let Some(cut) = retention_cutoff {
+            records.retain(|r| !(droppable(r) && r.ts < cut));
+        }
+        let pays = records.len() < before || records.is_empty() || {
+            let clean = !records.iter().any(droppable);
+            let (_, bytes) = page::encode_cold(&mut records, level, clean)?;
+            bytes.len() * 10 <= old_len * (10 - MIN_GAIN_TENTHS)
+        };
+        if pays {
+            keep.push(run);
+        }
+    }
+    Ok((keep, examined))
 }
 
 /// Rewrites runs of pages inside one write transaction; returns (events dropped, pages dropped).
