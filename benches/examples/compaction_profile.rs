@@ -58,7 +58,11 @@ fn main() -> anyhow::Result<()> {
         files(dir)
     );
     let t = Instant::now();
-    let r = db.compact_with(&CompactOptions::default(), false)?;
+    let mut co = CompactOptions::default();
+    if let Some(n) = std::env::var("ACTIONS_PER_TXN").ok().and_then(|v| v.parse().ok()) {
+        co.actions_per_txn = n;
+    }
+    let r = db.compact_with(&co, false)?;
     let secs = t.elapsed().as_secs_f64();
     let s = &r.stats;
     println!(

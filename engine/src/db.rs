@@ -39,7 +39,7 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Input size limits.
     pub limits: Limits,
-    /// redb page cache in bytes (default 256 MiB).
+    /// redb page cache in bytes (default 1 GiB, redb's own default; filled only as pages are read).
     pub cache_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
