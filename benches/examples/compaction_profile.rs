@@ -59,7 +59,10 @@ fn main() -> anyhow::Result<()> {
     );
     let t = Instant::now();
     let mut co = CompactOptions::default();
-    if let Some(n) = std::env::var("ACTIONS_PER_TXN").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("ACTIONS_PER_TXN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         co.actions_per_txn = n;
     }
     let r = db.compact_with(&co, false)?;
