@@ -52,9 +52,13 @@ pub(crate) fn labels(m: &StoredMemory) -> Vec<String> {
     }
     out.push(format!("k:{}", m.kind));
     out.extend(m.tags.iter().map(|t| format!("t:{t}")));
-    out.push(day_name(m.created_at / DAY));
-    out.push(hour_name(m.created_at / HOUR));
+    out.extend(time_labels(m.created_at));
     out
+}
+
+/// The creation-time bucket bitmaps (day, hour) a memory created at `created_at` belongs to.
+pub(crate) fn time_labels(created_at: u64) -> [String; 2] {
+    [day_name(created_at / DAY), hour_name(created_at / HOUR)]
 }
 
 /// Pending bitmap changes of one write transaction, applied once per touched chunk.

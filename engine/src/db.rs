@@ -670,14 +670,9 @@ fn add_time_buckets(txn: &WriteTransaction) -> Result<()> {
             let Ok(m) = crate::memory::record::decode(id, v.value()) else {
                 continue;
             };
-            delta.add(
-                &crate::bitmaps::day_name(m.created_at / crate::clock::DAY),
-                id,
-            );
-            delta.add(
-                &crate::bitmaps::hour_name(m.created_at / crate::clock::HOUR),
-                id,
-            );
+            for l in crate::bitmaps::time_labels(m.created_at) {
+                delta.add(&l, id);
+            }
         }
     }
     delta.apply(&mut txn.open_table(schema::BITMAPS)?)?;

@@ -20,10 +20,19 @@ use memspine_compaction::{Tier, MICROS_PER_DAY};
 const DAY: Duration = Duration::from_secs(86_400);
 
 fn open_at(path: &std::path::Path, t: u64) -> (Spine, ManualClock) {
+    open_with(path, t, memspine::EmbedderChoice::Default)
+}
+
+fn open_with(
+    path: &std::path::Path,
+    t: u64,
+    embedder: memspine::EmbedderChoice,
+) -> (Spine, ManualClock) {
     let clock = ManualClock::new(t);
     let opts = Options {
         clock: Arc::new(clock.clone()),
         durability: Durability::None,
+        embedder,
         ..Options::default()
     };
     (Spine::open(path, opts).unwrap(), clock)
@@ -31,14 +40,7 @@ fn open_at(path: &std::path::Path, t: u64) -> (Spine, ManualClock) {
 
 /// A database without vectors: its log pages are all text, which a merge compresses better.
 fn open_text_only(path: &std::path::Path, t: u64) -> (Spine, ManualClock) {
-    let clock = ManualClock::new(t);
-    let opts = Options {
-        clock: Arc::new(clock.clone()),
-        durability: Durability::None,
-        embedder: memspine::EmbedderChoice::None,
-        ..Options::default()
-    };
-    (Spine::open(path, opts).unwrap(), clock)
+    open_with(path, t, memspine::EmbedderChoice::None)
 }
 
 const TOPICS: &[&str] = &[
