@@ -56,6 +56,10 @@ pub struct CompactionStats {
     pub execute_us: u64,
     /// Time spent compacting the log (µs).
     pub log_us: u64,
+    /// Vectors the pass assigned to the partitioned vector index (trained or extended).
+    pub vector_index_slots: u64,
+    /// Time spent on the partitioned vector index (µs).
+    pub vector_index_us: u64,
     /// Wall time of the pass (µs).
     pub total_us: u64,
 }
@@ -110,6 +114,8 @@ impl CompactionStats {
             (&mut self.plan_us, other.plan_us),
             (&mut self.execute_us, other.execute_us),
             (&mut self.log_us, other.log_us),
+            (&mut self.vector_index_slots, other.vector_index_slots),
+            (&mut self.vector_index_us, other.vector_index_us),
             (&mut self.total_us, other.total_us),
         ];
         for (mine, theirs) in sums {

@@ -8,6 +8,27 @@ pub fn decode_memory_record(bytes: &[u8]) -> Result<()> {
     crate::memory::record::decode(0, bytes).map(|_| ())
 }
 
+/// Encodes `m` as its stored record (the value of the `memories` table): postcard, zstd when that
+/// saves a tenth, header and crc32 — what every store writes. For benches and fuzz corpora.
+pub fn encode_memory_record(m: &crate::Memory) -> Result<Vec<u8>> {
+    let stored = crate::memory::record::StoredMemory {
+        content: m.content.clone(),
+        kind: m.kind.clone(),
+        tags: m.tags.clone(),
+        metadata: m.metadata.to_string(),
+        scope: m.scope.clone(),
+        importance: m.importance,
+        pinned: m.pinned,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        provenance: m.provenance.iter().map(|p| p.0).collect(),
+        archived: m.archived,
+        has_vector: m.has_vector,
+        stored_seq: 0,
+    };
+    crate::memory::record::encode(&stored)
+}
+
 /// Decodes a sealed log page, with its vectors.
 pub fn decode_log_page(bytes: &[u8]) -> Result<usize> {
     crate::log::page::decode(bytes, true).map(|r| r.len())

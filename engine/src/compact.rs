@@ -106,6 +106,8 @@ pub struct CompactOptions {
     pub actions_per_txn: usize,
     /// Log compaction (default on, with [`LogCompaction::default`]); `None` leaves the log be.
     pub log: Option<LogCompaction>,
+    /// Keep the partitioned vector index current ([`Spine::maintain_vector_index`]).
+    pub vector_index: bool,
 }
 
 impl Default for CompactOptions {
@@ -115,6 +117,7 @@ impl Default for CompactOptions {
             memories: true,
             actions_per_txn: 256,
             log: Some(LogCompaction::default()),
+            vector_index: true,
         }
     }
 }
@@ -442,10 +445,16 @@ impl Spine {
             self.compact_log(l, now, dry_run, &mut stats, cancel)?;
         }
         stats.log_us = micros(log.elapsed());
+        // 4. The partitioned vector index (derived; a failure is the pass's error).
+        if !dry_run && opts.vector_index {
+            let vi = Instant::now();
+            stats.vector_index_slots = self.maintain_vector_index()?;
+            stats.vector_index_us = micros(vi.elapsed());
+        }
         stats.total_us = micros(started.elapsed());
         stats.finished_at = self.now();
         stats.record_bytes(bytes_before, crate::stats::dir_bytes(self.path()));
-        // 4. Record the pass.
+        // 5. Record the pass.
         if !dry_run {
             self.record_pass(&stats)?;
             stats.transactions += 1;

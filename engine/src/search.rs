@@ -144,10 +144,13 @@ impl Spine {
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
-        let iopts = if opts.exact {
-            memspine_index::SearchOptions::exact()
+        let (slots, iopts) = if opts.exact {
+            (slots, memspine_index::SearchOptions::exact())
         } else {
-            memspine_index::SearchOptions::default()
+            (
+                vs.probe(&q, slots),
+                memspine_index::SearchOptions::default(),
+            )
         };
         let hits = arena
             .search(&q, opts.limit, &slots, &iopts)

@@ -7,10 +7,11 @@
 //! (an `Arc`) and never touch the writer's arena.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
 use memspine_index::arena::{Arena, Snapshot};
+use memspine_index::ivf::Ivf;
 use redb::ReadableTable;
 use roaring::RoaringBitmap;
 
@@ -71,6 +72,12 @@ pub(crate) struct Vectors {
     /// applied to `overrides` only after its commit succeeded, dropped when it fails — so a
     /// failed write never leaves readers mapping an id to a slot that was rolled back.
     pub staged: Mutex<Vec<(u64, Option<u32>)>>,
+    /// The partitioned index over the arena, when one has been trained (see `vector_index.rs`).
+    pub ivf: RwLock<Option<Arc<Ivf>>>,
+    /// Held while an index is trained or extended, so two never race to write its file.
+    pub ivf_build: Mutex<()>,
+    /// Where the index is saved.
+    pub ivf_path: PathBuf,
 }
 
 impl Vectors {
@@ -82,11 +89,16 @@ impl Vectors {
             Err(e) => return Err(Error::Index(e.to_string())),
         };
         let overrides = load_overrides(db)?;
+        let ivf_path = dir.join(crate::vector_index::FILE);
+        let ivf = crate::vector_index::load(&ivf_path, &arena);
         Ok(Vectors {
             published: RwLock::new(arena.snapshot()),
             arena: Mutex::new(arena),
             overrides: RwLock::new(overrides),
             staged: Mutex::new(Vec::new()),
+            ivf: RwLock::new(ivf),
+            ivf_build: Mutex::new(()),
+            ivf_path,
         })
     }
 

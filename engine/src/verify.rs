@@ -214,6 +214,9 @@ impl Spine {
         if let Err(e) = snap.verify() {
             r.problem(format!("vector arena: {e}"));
         }
+        if let Err(e) = self.verify_vector_index() {
+            r.problem(e.to_string());
+        }
         let overrides = vs.overrides()?;
         for (id, m) in records {
             if m.has_vector && snap.vector(overrides.slot_of(*id)).is_none() {

@@ -255,3 +255,92 @@ fn bad_vectors_and_queries_are_typed_errors() {
         Err(Error::DimensionMismatch { .. })
     ));
 }
+
+/// The partitioned vector index: searches of large sets use it and stay inside the filter,
+/// deleted memories never return, it survives a reopen, a damaged file is dropped (and
+/// `verify` stays clean), and the compactor's upkeep assigns new vectors.
+#[test]
+fn partitioned_index_is_used_kept_and_dropped_when_damaged() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    let db = open(&path);
+    let mut r = Rng(99);
+    // 64 directions, each memory near one of them: 30 000 memories, two users.
+    let centres: Vec<Vec<f32>> = (0..64).map(|_| normalise(&r.vec())).collect();
+    let mut vectors = Vec::new();
+    for start in (0..30_000).step_by(1000) {
+        let batch: Vec<NewMemory> = (start..start + 1000)
+            .map(|i: usize| {
+                let c = &centres[i % 64];
+                let v = normalise(&c.iter().map(|x| x + 0.15 * r.next()).collect::<Vec<_>>());
+                vectors.push(v.clone());
+                NewMemory::new(format!("m{i}"))
+                    .user(if i.is_multiple_of(2) { "even" } else { "odd" })
+                    .vector(v)
+            })
+            .collect();
+        db.store_batch(batch).unwrap();
+    }
+    assert!(db.vector_index().is_none());
+    let info = db.build_vector_index().unwrap();
+    assert_eq!(info.lists, 173); // √30 000
+    assert!(info.nprobe < info.lists / 4, "clustered data, {info:?}");
+    assert!(db.verify().unwrap().is_ok());
+    let q = vectors[123].clone();
+    let gone = db
+        .search("", &semantic(10, &q, Filter::default(), false))
+        .unwrap()[0]
+        .id;
+    db.delete(gone).unwrap();
+    for filter in [Filter::default(), Filter::user("even")] {
+        let hits = db
+            .search("", &semantic(10, &q, filter.clone(), false))
+            .unwrap();
+        let exact = db
+            .search("", &semantic(10, &q, filter.clone(), true))
+            .unwrap();
+        assert_eq!(hits.len(), 10);
+        assert!(hits.iter().all(|h| h.id != gone));
+        if filter.user.is_some() {
+            assert!(hits
+                .iter()
+                .all(|h| h.memory.scope.user.as_deref() == Some("even")));
+        }
+        let found = hits
+            .iter()
+            .filter(|h| exact.iter().any(|e| e.id == h.id))
+            .count();
+        assert!(found >= 9, "recall {found}/10 with {filter:?}");
+    }
+    drop(db);
+
+    // Reopen: the index is read back, not retrained.
+    let db = open(&path);
+    assert_eq!(db.vector_index(), Some(info.clone()));
+    // Upkeep: nothing to do yet; after 1/16 more vectors, they are assigned.
+    assert_eq!(db.maintain_vector_index().unwrap(), 0);
+    let more: Vec<NewMemory> = (0..2_000)
+        .map(|i| NewMemory::new(format!("late {i}")).vector(normalise(&r.vec())))
+        .collect();
+    db.store_batch(more).unwrap();
+    assert_eq!(db.maintain_vector_index().unwrap(), 2_000);
+    let now = db.vector_index().unwrap();
+    assert!(now.covered > info.covered);
+    assert!(db.verify().unwrap().is_ok());
+    drop(db);
+
+    // A damaged index file is dropped on open; searches scan everything meanwhile.
+    let file = path.join("vectors.ivf");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&file, &bytes).unwrap();
+    let db = open(&path);
+    assert!(db.vector_index().is_none());
+    assert!(!file.exists());
+    assert!(db.verify().unwrap().is_ok());
+    let hits = db
+        .search("", &semantic(10, &q, Filter::default(), false))
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+}

@@ -591,6 +591,24 @@ impl Packer<'_> {
     }
 }
 
+/// The packing stage alone, for benches: places already-scored candidates (no duplicate collapse,
+/// no graph facts) into a window of `max_tokens`, exactly as `llm_context_window` does after
+/// selection.
+#[doc(hidden)]
+pub fn pack_candidates(
+    cands: Vec<Candidate>,
+    max_tokens: usize,
+    counter: &dyn TokenCounter,
+) -> ContextWindow {
+    pack(
+        cands,
+        GraphContext::default(),
+        max_tokens,
+        counter,
+        Vec::new(),
+    )
+}
+
 /// Packs sections in order within the budget: pinned (any order; `pinned_fit` says whether all
 /// fit), relevant by score, graph facts (per mentioned entity, newest first), then the recent
 /// conversation, chosen newest-first and shown oldest-first.
