@@ -64,6 +64,9 @@ pub struct LoadReport {
     /// Its lists (0: no vectors, no index).
     #[serde(default)]
     pub vector_index_lists: usize,
+    /// Lists a search scans (calibrated by the training).
+    #[serde(default)]
+    pub vector_index_nprobe: usize,
 }
 
 /// What the graph part of the load did.
@@ -89,9 +92,9 @@ pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>)
     let wall = Instant::now();
     let (useful, batches, stored, graph) = ingest(w, &db, &clock)?;
     let t = Instant::now();
-    let vector_index_lists = match db.build_vector_index() {
-        Ok(info) => info.lists,
-        Err(_) if w.shape.dim == 0 => 0,
+    let (vector_index_lists, vector_index_nprobe) = match db.build_vector_index() {
+        Ok(info) => (info.lists, info.nprobe),
+        Err(_) if w.shape.dim == 0 => (0, 0),
         Err(e) => return Err(e.into()),
     };
     let vector_index_secs = t.elapsed().as_secs_f64();
@@ -141,6 +144,7 @@ pub fn load(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>)
         graph_triples_per_sec: graph.triples as f64 / graph.time.as_secs_f64().max(1e-9),
         vector_index_secs,
         vector_index_lists,
+        vector_index_nprobe,
     };
     Ok((db, report, graph.entities))
 }
@@ -193,11 +197,20 @@ pub fn reuse(w: &Workload, dir: &Path) -> Result<(Spine, LoadReport, Vec<String>
         },
     )?;
     let mut report = kept.report;
-    // A database kept before the partitioned vector index existed: train it now.
-    if w.shape.dim > 0 && db.vector_index().is_none() {
-        let t = Instant::now();
-        report.vector_index_lists = db.build_vector_index()?.lists;
-        report.vector_index_secs = t.elapsed().as_secs_f64();
+    let info = match db.vector_index() {
+        Some(info) => Some(info),
+        // A database kept before the partitioned vector index existed: train it now.
+        None if w.shape.dim > 0 => {
+            let t = Instant::now();
+            let info = db.build_vector_index()?;
+            report.vector_index_secs = t.elapsed().as_secs_f64();
+            Some(info)
+        }
+        None => None,
+    };
+    if let Some(info) = info {
+        report.vector_index_lists = info.lists;
+        report.vector_index_nprobe = info.nprobe;
     }
     Ok((db, report, kept.entities))
 }

@@ -109,6 +109,10 @@ struct Args {
     /// Skip the "compacting" phase (the operations again, with the compactor running).
     #[arg(long)]
     no_compaction: bool,
+    /// Skip the recall measurement (for quick re-measurements and clean profiles of the
+    /// operations; the report then has no recall figures).
+    #[arg(long)]
+    no_recall: bool,
 }
 
 /// Query vectors of the recall measurement.
@@ -126,6 +130,7 @@ struct Config {
     keep: bool,
     reuse: bool,
     compaction: bool,
+    recall: bool,
 }
 
 impl Config {
@@ -160,6 +165,7 @@ impl Config {
             keep: a.keep || a.reuse,
             reuse: a.reuse,
             compaction: !a.no_compaction,
+            recall: !a.no_recall,
         })
     }
 }
@@ -241,7 +247,7 @@ fn run(cfg: &Config) -> Result<Report> {
     } else {
         None
     };
-    let recall = if cfg.shape.dim > 0 {
+    let recall = if cfg.shape.dim > 0 && cfg.recall {
         let r = recall::measure(&cx, RECALL_QUERIES, cfg.shape.seed)?;
         eprintln!("recall@10: global {:.4}, scoped {:.4}", r.global, r.scoped);
         Some(r)

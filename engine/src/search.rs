@@ -144,17 +144,17 @@ impl Spine {
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
-        let (slots, iopts) = if opts.exact {
-            (slots, memspine_index::SearchOptions::exact())
+        let iopts = if opts.exact {
+            memspine_index::SearchOptions::exact()
         } else {
-            (
-                vs.probe(&q, slots),
-                memspine_index::SearchOptions::default(),
-            )
+            memspine_index::SearchOptions::default()
         };
-        let hits = arena
-            .search(&q, opts.limit, &slots, &iopts)
-            .map_err(|e| Error::Index(e.to_string()))?;
+        // Large sets go through the partitioned index when there is one (docs/design.md).
+        let hits = match vs.current_ivf() {
+            Some(ivf) => arena.search_partitioned(&q, opts.limit, &slots, &ivf, &iopts),
+            None => arena.search(&q, opts.limit, &slots, &iopts),
+        }
+        .map_err(|e| Error::Index(e.to_string()))?;
         let mut out = Vec::with_capacity(hits.len());
         for h in hits {
             let id = overrides.id_of(h.slot);
@@ -192,8 +192,11 @@ impl Spine {
         Ok(out)
     }
 
-    /// Weighted score fusion: `w·cosine + (1−w)·bm25/max_bm25` over the union of the semantic and
-    /// lexical top lists (each `max(4·limit, 40)` long). Lexical-only candidates get their exact
+    /// Weighted score fusion: `w·ĉ + (1−w)·bm25/max_bm25` over the union of the semantic and
+    /// lexical top lists (each `max(4·limit, 40)` long), where `ĉ` is the cosine min–max
+    /// normalised over that union (raw cosines of the candidates span a few hundredths with a
+    /// sentence model, against BM25's whole [0, 1], so unnormalised the lexical signal decided
+    /// nearly every ranking). Lexical-only candidates get their exact
     /// cosine from the arena; semantic-only ones a lexical score of 0. Without vectors (or without
     /// a query vector and embedder) hybrid is lexical.
     fn hybrid(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
@@ -253,14 +256,29 @@ impl Spine {
                 if h.semantic.is_none() {
                     h.semantic = cos.get(&h.id).copied();
                 }
-                let lex = match (h.lexical, max_lex > 0.0) {
-                    (Some(l), true) => l / max_lex,
-                    _ => 0.0,
-                };
-                h.score = w * h.semantic.unwrap_or(0.0) + (1.0 - w) * lex;
                 h
             })
             .collect();
+        // Both signals on [0, 1] over the candidates: cosines min–max, BM25 over its maximum
+        // (its minimum is 0, a candidate without the words).
+        let (lo, hi) = hits
+            .iter()
+            .filter_map(|h| h.semantic)
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), c| {
+                (lo.min(c), hi.max(c))
+            });
+        let sem_norm = |c: Option<f32>| match c {
+            Some(c) if hi > lo => (c - lo) / (hi - lo),
+            Some(_) => 1.0,
+            None => 0.0,
+        };
+        for h in &mut hits {
+            let lex = match (h.lexical, max_lex > 0.0) {
+                (Some(l), true) => l / max_lex,
+                _ => 0.0,
+            };
+            h.score = w * sem_norm(h.semantic) + (1.0 - w) * lex;
+        }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         hits.truncate(opts.limit);
         Ok(hits)

@@ -13,12 +13,11 @@
 //!   arena holds [`MIN_VECTORS`] vectors, assigns new vectors when they reach a sixteenth of
 //!   the covered ones, and trains again when the arena has grown fourfold since training.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
-use memspine_index::arena::{Arena, Snapshot};
+use memspine_index::arena::Snapshot;
 use memspine_index::ivf::{Ivf, IvfOptions};
-use roaring::RoaringBitmap;
 use serde::Serialize;
 
 use crate::db::Spine;
@@ -53,9 +52,9 @@ impl VectorIndexInfo {
     }
 }
 
-/// Loads the index for `arena`; a damaged one is deleted (and trained again later).
-pub(crate) fn load(path: &Path, arena: &Arena) -> Option<Arc<Ivf>> {
-    match Ivf::load(path, arena.dim(), arena.len()) {
+/// Loads the index for `snap`; a damaged one is deleted (and trained again later).
+fn load(path: &Path, snap: &Snapshot) -> Option<Arc<Ivf>> {
+    match Ivf::load(path, snap) {
         Ok(ivf) => ivf.map(Arc::new),
         Err(_) => {
             let _ = std::fs::remove_file(path);
@@ -64,33 +63,92 @@ pub(crate) fn load(path: &Path, arena: &Arena) -> Option<Arc<Ivf>> {
     }
 }
 
-impl crate::vectors::Vectors {
-    /// The candidates a non-exact search scans: `slots` itself, or the probed part of it when
-    /// the set is large and an index exists.
-    pub(crate) fn probe(&self, query: &[f32], slots: RoaringBitmap) -> RoaringBitmap {
-        if slots.len() <= memspine_index::vector::DEFAULT_EXACT_BELOW {
-            return slots;
+/// The index of an open database, loaded by a background thread at open: reading it copies
+/// every vector's sign code into its list (≈ 50 ms per million vectors), which `open` does not
+/// wait for. The same thread then prefaults the arena ([`Snapshot::prefault`]). Until the
+/// index is in place, searches scan without it; the calls that report, check, train or drop it
+/// wait for the load first.
+pub(crate) struct IvfState {
+    slot: RwLock<Option<Arc<Ivf>>>,
+    loading: Mutex<bool>,
+    loaded: Condvar,
+}
+
+impl IvfState {
+    /// Starts loading the file at `path` for the arena `snap`.
+    pub(crate) fn open(path: PathBuf, snap: Snapshot) -> Arc<IvfState> {
+        let state = Arc::new(IvfState {
+            slot: RwLock::new(None),
+            loading: Mutex::new(true),
+            loaded: Condvar::new(),
+        });
+        let run = {
+            let (state, path, snap) = (state.clone(), path.clone(), snap.clone());
+            move || {
+                state.finish(load(&path, &snap));
+                // Then the arena's page tables, for the first searches' scattered reads.
+                snap.prefault();
+            }
+        };
+        if std::thread::Builder::new()
+            .name("memspine-ivf-load".into())
+            .spawn(run)
+            .is_err()
+        {
+            // No thread: load here (without the prefault, which could take long).
+            state.finish(load(&path, &snap));
         }
-        let ivf = self.ivf.read().ok().and_then(|i| i.clone());
-        match ivf {
-            Some(ivf) => ivf.probe(query, &slots, ivf.nprobe()),
-            None => slots,
-        }
+        state
     }
 
-    fn current_ivf(&self) -> Option<Arc<Ivf>> {
-        self.ivf.read().ok().and_then(|i| i.clone())
+    fn finish(&self, ivf: Option<Arc<Ivf>>) {
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = ivf;
+        }
+        if let Ok(mut l) = self.loading.lock() {
+            *l = false;
+        }
+        self.loaded.notify_all();
+    }
+
+    /// The index if it is in place now (never waits).
+    pub(crate) fn current(&self) -> Option<Arc<Ivf>> {
+        self.slot.read().ok().and_then(|i| i.clone())
+    }
+
+    /// The index once the load at open has finished.
+    pub(crate) fn wait(&self) -> Option<Arc<Ivf>> {
+        if let Ok(mut l) = self.loading.lock() {
+            while *l {
+                l = match self.loaded.wait(l) {
+                    Ok(l) => l,
+                    Err(_) => break,
+                };
+            }
+        }
+        self.current()
+    }
+
+    fn set(&self, ivf: Option<Arc<Ivf>>) -> Result<()> {
+        let mut slot = self
+            .slot
+            .write()
+            .map_err(|_| Error::Poisoned("vector index lock".into()))?;
+        *slot = ivf;
+        Ok(())
+    }
+}
+
+impl crate::vectors::Vectors {
+    /// The index if it is in place (searches use this; never waits for the load at open).
+    pub(crate) fn current_ivf(&self) -> Option<Arc<Ivf>> {
+        self.ivf.current()
     }
 
     fn install(&self, ivf: Ivf) -> Result<()> {
         ivf.save(&self.ivf_path)
             .map_err(|e| Error::Index(e.to_string()))?;
-        let mut slot = self
-            .ivf
-            .write()
-            .map_err(|_| Error::Poisoned("vector index lock".into()))?;
-        *slot = Some(Arc::new(ivf));
-        Ok(())
+        self.ivf.set(Some(Arc::new(ivf)))
     }
 }
 
@@ -104,6 +162,7 @@ impl Spine {
             .ivf_build
             .lock()
             .map_err(|_| Error::Poisoned("vector index build lock".into()))?;
+        vs.ivf.wait();
         let snap = vs.snapshot()?;
         let ivf = train(&snap)?;
         let info = VectorIndexInfo::of(&ivf);
@@ -121,9 +180,10 @@ impl Spine {
             .ivf_build
             .lock()
             .map_err(|_| Error::Poisoned("vector index build lock".into()))?;
+        let current = vs.ivf.wait();
         let snap = vs.snapshot()?;
         let present = snap.present().len();
-        let (next, assigned) = match vs.current_ivf() {
+        let (next, assigned) = match current {
             None if present >= MIN_VECTORS => (train(&snap)?, present),
             None => return Ok(0),
             Some(ivf) if present >= ivf.trained_on().saturating_mul(4) => (train(&snap)?, present),
@@ -143,7 +203,7 @@ impl Spine {
     /// What the partitioned vector index holds, if there is one.
     pub fn vector_index(&self) -> Option<VectorIndexInfo> {
         let vs = self.inner.vectors.as_ref()?;
-        vs.current_ivf().map(|i| VectorIndexInfo::of(&i))
+        vs.ivf.wait().map(|i| VectorIndexInfo::of(&i))
     }
 
     /// Checks the index against the arena (part of `verify`).
@@ -151,7 +211,7 @@ impl Spine {
         let Some(vs) = &self.inner.vectors else {
             return Ok(());
         };
-        match vs.current_ivf() {
+        match vs.ivf.wait() {
             Some(ivf) => ivf
                 .verify(&vs.snapshot()?)
                 .map_err(|e| Error::Index(e.to_string())),
@@ -166,9 +226,8 @@ impl Spine {
             .ivf_build
             .lock()
             .map_err(|_| Error::Poisoned("vector index build lock".into()))?;
-        if let Ok(mut slot) = vs.ivf.write() {
-            *slot = None;
-        }
+        vs.ivf.wait();
+        vs.ivf.set(None)?;
         match std::fs::remove_file(&vs.ivf_path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

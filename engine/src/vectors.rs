@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use memspine_index::arena::{Arena, Snapshot};
-use memspine_index::ivf::Ivf;
 use redb::ReadableTable;
 use roaring::RoaringBitmap;
 
@@ -73,7 +72,7 @@ pub(crate) struct Vectors {
     /// failed write never leaves readers mapping an id to a slot that was rolled back.
     pub staged: Mutex<Vec<(u64, Option<u32>)>>,
     /// The partitioned index over the arena, when one has been trained (see `vector_index.rs`).
-    pub ivf: RwLock<Option<Arc<Ivf>>>,
+    pub ivf: Arc<crate::vector_index::IvfState>,
     /// Held while an index is trained or extended, so two never race to write its file.
     pub ivf_build: Mutex<()>,
     /// Where the index is saved.
@@ -90,13 +89,13 @@ impl Vectors {
         };
         let overrides = load_overrides(db)?;
         let ivf_path = dir.join(crate::vector_index::FILE);
-        let ivf = crate::vector_index::load(&ivf_path, &arena);
+        let ivf = crate::vector_index::IvfState::open(ivf_path.clone(), arena.snapshot());
         Ok(Vectors {
             published: RwLock::new(arena.snapshot()),
             arena: Mutex::new(arena),
             overrides: RwLock::new(overrides),
             staged: Mutex::new(Vec::new()),
-            ivf: RwLock::new(ivf),
+            ivf,
             ivf_build: Mutex::new(()),
             ivf_path,
         })

@@ -4,10 +4,11 @@
 //! Training runs spherical k-means (vectors are unit length, so the centroid of a list is the
 //! normalised mean and "nearest" is the largest dot product) on an evenly spaced sample of the
 //! arena's vectors, then assigns every vector to its nearest centroid. A search scores the query
-//! against the centroids, takes the slots of the `nprobe` best lists, and hands them (with every
-//! slot the index does not cover yet) to the ordinary scan of [`crate::vector`] — so every result
-//! is still a real vector of the caller's candidate set with its exact score; what the partition
-//! can cost is recall, never a wrong hit.
+//! against the centroids and scans the `nprobe` best lists (each list keeps its slots' sign codes
+//! side by side, so a list is one run of memory) plus every slot the index does not cover yet,
+//! keeping only the caller's candidates ([`crate::Snapshot::search_partitioned`]); the pool of
+//! the best Hamming distances is rescored exactly — so every result is a real vector of the
+//! candidate set with its exact score; what the partition can cost is recall, never a wrong hit.
 //!
 //! The index is derived data. It covers the slots below [`Ivf::covered`]; slots pushed later are
 //! scanned in full until [`Ivf::extend`] assigns them. Arena slots are append-only and never
@@ -24,7 +25,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use roaring::{MultiOps, RoaringBitmap};
+use roaring::RoaringBitmap;
 
 use crate::arena::Snapshot;
 use crate::error::{Error, Result};
@@ -68,6 +69,24 @@ impl Default for IvfOptions {
     }
 }
 
+/// One list: its slots (ascending) and their sign codes, `code_words` each, in the same order —
+/// contiguous, so scanning a list reads one run of memory instead of one arena page per slot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct List {
+    pub slots: Vec<u32>,
+    pub codes: Vec<u64>,
+}
+
+impl List {
+    /// Appends the sign code of `slot` (zeros for a slot `snap` has no code for).
+    fn push_code(&mut self, snap: &Snapshot, slot: u32, code_words: usize) {
+        match snap.codes(slot, slot) {
+            Some(c) => self.codes.extend_from_slice(c),
+            None => self.codes.extend(std::iter::repeat_n(0, code_words)),
+        }
+    }
+}
+
 /// A trained partition of the arena's slots (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Ivf {
@@ -77,8 +96,8 @@ pub struct Ivf {
     centroids: Vec<f32>,
     /// Sign codes of the centroids, `code_words` each.
     codes: Vec<u64>,
-    /// Slots of each list.
-    lists: Vec<RoaringBitmap>,
+    /// Slots of each list, with their sign codes copied next to each other.
+    lists: Vec<List>,
     /// Slots `< covered` are assigned (or were empty when assigned).
     covered: u32,
     /// Vectors present when the centroids were trained.
@@ -199,7 +218,10 @@ impl Ivf {
                         .filter(|h| h.slot != slot)
                         .take(10)
                         .filter_map(|h| {
-                            let j = self.lists.iter().position(|l| l.contains(h.slot))?;
+                            let j = self
+                                .lists
+                                .iter()
+                                .position(|l| l.slots.binary_search(&h.slot).is_ok())?;
                             Some(rank_of[j])
                         })
                         .collect(),
@@ -245,7 +267,7 @@ impl Ivf {
             code_words,
             centroids,
             codes,
-            lists: vec![RoaringBitmap::new(); k],
+            lists: vec![List::default(); k],
             covered: 0,
             trained_on,
             nprobe: k,
@@ -302,11 +324,10 @@ impl Ivf {
             .collect();
         for part in parts {
             for (l, slot) in part {
-                // Slots arrive in ascending order: an append (insert only if one was not).
+                // Slots arrive in ascending order, so each list stays sorted.
                 let list = &mut self.lists[usize::from(l)];
-                if list.try_push(slot).is_err() {
-                    list.insert(slot);
-                }
+                list.slots.push(slot);
+                list.push_code(snap, slot, self.code_words);
             }
         }
         self.covered = len;
@@ -338,11 +359,12 @@ impl Ivf {
         self.dim as u32
     }
 
-    /// The candidates of `eff` worth scanning for `query`: the slots of the `nprobe` lists whose
-    /// centroids score best, plus every slot of `eff` the index does not cover.
-    pub fn probe(&self, query: &[f32], eff: &RoaringBitmap, nprobe: usize) -> RoaringBitmap {
-        if query.len() != self.dim || nprobe >= self.lists.len() {
-            return eff.clone();
+    /// The `nprobe` lists whose centroids score best for `query` (all lists when `nprobe`
+    /// covers them).
+    pub(crate) fn lists_for(&self, query: &[f32], nprobe: usize) -> Vec<usize> {
+        let k = self.lists.len();
+        if nprobe >= k || query.len() != self.dim {
+            return (0..k).collect();
         }
         let mut scored: Vec<(f32, usize)> = self
             .centroids
@@ -353,12 +375,17 @@ impl Ivf {
             .collect();
         let n = nprobe.max(1);
         scored.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
-        let probed = scored[..n].iter().map(|&(_, j)| &self.lists[j]).union();
-        let mut out = probed & eff;
-        let mut tail = eff.clone();
-        tail.remove_range(..self.covered);
-        out |= tail;
-        out
+        scored[..n].iter().map(|&(_, j)| j).collect()
+    }
+
+    /// List `j`.
+    pub(crate) fn list(&self, j: usize) -> &List {
+        &self.lists[j]
+    }
+
+    /// Words of one sign code.
+    pub(crate) fn code_words(&self) -> usize {
+        self.code_words
     }
 
     /// Checks the index against `snap`: lists disjoint, within the covered range, and covering
@@ -381,13 +408,35 @@ impl Ivf {
         }
         let mut seen = RoaringBitmap::new();
         for (j, l) in self.lists.iter().enumerate() {
-            if l.max().is_some_and(|m| m >= self.covered) {
+            if !l.slots.windows(2).all(|w| w[0] < w[1]) {
+                return Err(bad(format!("list {j} is not in slot order")));
+            }
+            if l.slots.last().is_some_and(|&m| m >= self.covered) {
                 return Err(bad(format!("list {j} holds a slot past the covered range")));
             }
-            if !seen.is_disjoint(l) {
+            if l.codes.len() != l.slots.len() * self.code_words {
+                return Err(bad(format!(
+                    "list {j} has {} code words for {} slots",
+                    l.codes.len(),
+                    l.slots.len()
+                )));
+            }
+            for (slot, code) in l
+                .slots
+                .iter()
+                .zip(l.codes.chunks_exact(self.code_words.max(1)))
+            {
+                if snap.codes(*slot, *slot).is_some_and(|c| c != code) {
+                    return Err(bad(format!(
+                        "list {j}: the code of slot {slot} differs from the arena's"
+                    )));
+                }
+            }
+            let set: RoaringBitmap = l.slots.iter().copied().collect();
+            if !seen.is_disjoint(&set) {
                 return Err(bad(format!("list {j} shares slots with another list")));
             }
-            seen |= l;
+            seen |= set;
         }
         let mut covered_present = snap.present().clone();
         covered_present.remove_range(self.covered..);
@@ -416,15 +465,7 @@ impl Ivf {
         for c in &self.centroids {
             out.extend_from_slice(&c.to_le_bytes());
         }
-        let mut assign = vec![UNASSIGNED; self.covered as usize];
-        for (j, l) in self.lists.iter().enumerate() {
-            for slot in l {
-                if let Some(a) = assign.get_mut(slot as usize) {
-                    *a = j as u16;
-                }
-            }
-        }
-        for a in assign {
+        for a in self.assignment() {
             out.extend_from_slice(&a.to_le_bytes());
         }
         let crc = crc32fast::hash(&out);
@@ -432,8 +473,32 @@ impl Ivf {
         out
     }
 
-    /// Decodes an index written by [`Ivf::encode`]; never panics on bad bytes.
-    pub fn decode(bytes: &[u8]) -> Result<Ivf> {
+    /// Decodes an index written by [`Ivf::encode`] for the arena `snap`: errors when the bytes
+    /// are damaged or of another dimension, never panics. Lists are cut to the arena's length
+    /// (see the module docs), and each list's sign codes are copied from the arena in one
+    /// sequential pass over its code file.
+    pub fn decode(bytes: &[u8], snap: &Snapshot) -> Result<Ivf> {
+        let mut ivf = Ivf::decode_lists(bytes)?;
+        let (dim, len) = (snap.dim(), snap.len());
+        if ivf.dim != dim as usize {
+            return Err(Error::InvalidOperation(format!(
+                "vector index file: dimension {} but the arena's is {dim}",
+                ivf.dim
+            )));
+        }
+        if ivf.covered > len {
+            for l in &mut ivf.lists {
+                let keep = l.slots.partition_point(|&s| s < len);
+                l.slots.truncate(keep);
+            }
+            ivf.covered = len;
+        }
+        ivf.fill_codes(snap);
+        Ok(ivf)
+    }
+
+    /// The bytes' centroids and lists, without codes.
+    fn decode_lists(bytes: &[u8]) -> Result<Ivf> {
         let bad = |d: &str| Error::InvalidOperation(format!("vector index file: {d}"));
         let (body, crc) = bytes
             .split_last_chunk::<4>()
@@ -484,10 +549,8 @@ impl Ivf {
                 .lists
                 .get_mut(usize::from(l))
                 .ok_or_else(|| bad("a slot names a list that does not exist"))?;
-            // Ascending slots: an append.
-            if list.try_push(slot as u32).is_err() {
-                list.insert(slot as u32);
-            }
+            // Ascending slots: each list stays sorted.
+            list.slots.push(slot as u32);
         }
         ivf.covered = covered;
         ivf.nprobe = nprobe;
@@ -520,29 +583,42 @@ impl Ivf {
         Ok(())
     }
 
-    /// Reads the index at `path` for an arena of dimension `dim` holding `len` slots: `Ok(None)`
-    /// when there is none; an error when it is damaged or of another dimension (the caller
-    /// drops it and trains again). Lists are cut to the arena's length (see the module docs).
-    pub fn load(path: &Path, dim: u32, len: u32) -> Result<Option<Ivf>> {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(path, e)),
-        };
-        let mut ivf = Ivf::decode(&bytes)?;
-        if ivf.dim != dim as usize {
-            return Err(Error::InvalidOperation(format!(
-                "vector index file: dimension {} but the arena's is {dim}",
-                ivf.dim
-            )));
+    /// Reads the index at `path` for the arena `snap` (see [`Ivf::decode`]): `Ok(None)` when
+    /// there is none; an error when it is damaged or of another dimension (the caller drops it
+    /// and trains again).
+    pub fn load(path: &Path, snap: &Snapshot) -> Result<Option<Ivf>> {
+        match std::fs::read(path) {
+            Ok(b) => Ivf::decode(&b, snap).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
         }
-        if ivf.covered > len {
-            for l in &mut ivf.lists {
-                l.remove_range(len..);
+    }
+
+    /// The list of every covered slot (`UNASSIGNED` for a slot in none), as the file stores it.
+    fn assignment(&self) -> Vec<u16> {
+        let mut assign = vec![UNASSIGNED; self.covered as usize];
+        for (j, l) in self.lists.iter().enumerate() {
+            for &slot in &l.slots {
+                if let Some(a) = assign.get_mut(slot as usize) {
+                    *a = j as u16;
+                }
             }
-            ivf.covered = len;
         }
-        Ok(Some(ivf))
+        assign
+    }
+
+    /// Copies every listed slot's sign code from `snap`, walking the slots in order.
+    fn fill_codes(&mut self, snap: &Snapshot) {
+        let cw = self.code_words;
+        let owner = self.assignment();
+        for l in &mut self.lists {
+            l.codes = Vec::with_capacity(l.slots.len() * cw);
+        }
+        for (slot, &j) in owner.iter().enumerate() {
+            if j != UNASSIGNED {
+                self.lists[usize::from(j)].push_code(snap, slot as u32, cw);
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod embed;
 pub mod error;
 #[doc(hidden)]
 pub mod fault;
+pub mod group;
 pub mod ivf;
 pub mod kernels;
 pub mod lexical;

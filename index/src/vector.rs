@@ -29,7 +29,7 @@ pub const DEFAULT_POOL_MIN: usize = 1024;
 /// Pool slots per requested hit in the quantized path.
 pub const DEFAULT_POOL_PER_K: usize = 64;
 /// Below this many candidates a scan runs on the calling thread (rayon's fork costs more).
-const PARALLEL_MIN: u64 = 8_192;
+pub(crate) const PARALLEL_MIN: u64 = 8_192;
 /// Slots whose Hamming distances are computed per kernel call (fits in L1).
 const BLOCK: usize = 2_048;
 /// Scattered-slot scans prefetch the record this many slots ahead (int8 records).
@@ -135,7 +135,7 @@ impl Snapshot {
         Ok(self.quantized_scan(query, k, pool, &eff))
     }
 
-    fn check_query(&self, query: &[f32]) -> Result<()> {
+    pub(crate) fn check_query(&self, query: &[f32]) -> Result<()> {
         if query.len() != self.dim() as usize {
             return Err(Error::DimensionMismatch {
                 expected: self.dim(),
@@ -192,6 +192,12 @@ impl Snapshot {
             .into_par_iter()
             .map(|range| self.int8_part(&q, k, eff, range))
             .collect();
+        self.finish_int8(query, k, parts)
+    }
+
+    /// The exact top `k` from the parts of an int8 scan: every slot whose upper bound reaches
+    /// the k-th best lower bound over all parts, rescored in f32.
+    pub(crate) fn finish_int8(&self, query: &[f32], k: usize, parts: Vec<Int8Part>) -> Vec<Hit> {
         let mut lows: Vec<f32> = parts.iter().flat_map(|p| p.lows.iter().copied()).collect();
         let threshold = if lows.len() >= k {
             let (_, kth, _) = lows.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
@@ -211,43 +217,107 @@ impl Snapshot {
         tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
     }
 
-    fn int8_part(&self, q: &QuantQuery, k: usize, eff: &RoaringBitmap, r: Range<u32>) -> Int8Part {
-        // Min-heap of the k best lower bounds seen in this part.
-        let mut lows: BinaryHeap<std::cmp::Reverse<TotalF32>> = BinaryHeap::with_capacity(k + 1);
-        let mut cands = Vec::new();
-        let mut floor = f32::NEG_INFINITY;
+    /// The int8 part of the slots of `eff ∩ r`, read from the arena (scattered: prefetched).
+    pub(crate) fn int8_part(
+        &self,
+        q: &QuantQuery,
+        k: usize,
+        eff: &RoaringBitmap,
+        r: Range<u32>,
+    ) -> Int8Part {
+        let mut part = Int8Part::new(k);
         let slots: Vec<u32> = eff.range(r).collect();
         for (i, &slot) in slots.iter().enumerate() {
             if let Some(&next) = slots.get(i + AHEAD_INT8) {
                 self.prefetch_int8(next);
             }
-            {
-                let Some((scale, error, codes)) = self.int8(slot) else {
-                    continue;
-                };
-                let a = scale * q.step * kernels::dot_i8_i16(&q.codes, codes) as f32;
-                let m = q.norm * error + scale * q.code_error + q.delta;
-                let (lo, hi) = (a - m, a + m);
-                if hi < floor {
-                    continue;
-                }
-                cands.push((hi, slot));
-                if lows.len() < k {
-                    lows.push(std::cmp::Reverse(TotalF32(lo)));
-                } else if let Some(mut worst) = lows.peek_mut() {
-                    if lo > worst.0 .0 {
-                        worst.0 = TotalF32(lo);
-                    }
-                }
-                if lows.len() >= k {
-                    floor = lows.peek().map_or(floor, |w| w.0 .0);
-                }
+            if let Some((scale, error, codes)) = self.int8(slot) {
+                part.offer(q, slot, scale, error, codes);
             }
         }
-        Int8Part {
-            lows: lows.into_iter().map(|w| w.0 .0).collect(),
-            cands,
+        part.done()
+    }
+
+    /// [`Snapshot::search`] through a partitioned index: when the search is not exact and
+    /// `candidates` holds more than `exact_below` vectors, only the lists of the index's
+    /// `nprobe` nearest centroids (their codes side by side in memory) and the slots it does not
+    /// cover yet are scanned, keeping the slots of `candidates`; the pool of the best Hamming
+    /// distances is rescored in f32. Otherwise the same as [`Snapshot::search`].
+    pub fn search_partitioned(
+        &self,
+        query: &[f32],
+        k: usize,
+        candidates: &RoaringBitmap,
+        ivf: &crate::ivf::Ivf,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
+        self.check_query(query)?;
+        let eff = candidates & self.present();
+        let pool = opts.pool_for(k);
+        if k == 0
+            || opts.exact
+            || eff.len() <= opts.exact_below
+            || eff.len() <= pool as u64
+            || ivf.dim() != self.dim()
+            || ivf.nprobe() >= ivf.lists()
+        {
+            return self.search(query, k, &eff, opts);
         }
+        let mut qcode = vec![0u64; self.code_words()];
+        kernels::sign_code(query, &mut qcode);
+        let cw = ivf.code_words();
+        let lists = ivf.lists_for(query, ivf.nprobe());
+        let mut parts: Vec<Vec<(u16, u32)>> = lists
+            .par_iter()
+            .map(|&j| {
+                let list = ivf.list(j);
+                let mut sel = PoolSelect::new(pool, qcode.len() * 64);
+                let mut dist = vec![0u16; BLOCK];
+                for (slots, codes) in list.slots.chunks(BLOCK).zip(list.codes.chunks(BLOCK * cw)) {
+                    let out = &mut dist[..slots.len()];
+                    kernels::hamming_many(codes, &qcode, out);
+                    for (&slot, &d) in slots.iter().zip(out.iter()) {
+                        if eff.contains(slot) {
+                            sel.offer(slot, d);
+                        }
+                    }
+                }
+                sel.buf
+            })
+            .collect();
+        let mut tail = eff.clone();
+        tail.remove_range(..ivf.covered());
+        if !tail.is_empty() {
+            parts.extend(
+                split(&tail)
+                    .into_par_iter()
+                    .map(|range| self.hamming_part(&qcode, pool, &tail, range))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let cands: Vec<(u16, u32)> = parts.into_iter().flatten().collect();
+        Ok(self.rescore_pool(query, k, pool, cands))
+    }
+
+    /// The exact top `k` of the best `pool` of `(distance, slot)` candidates, by f32 rescoring.
+    fn rescore_pool(
+        &self,
+        query: &[f32],
+        k: usize,
+        pool: usize,
+        mut cands: Vec<(u16, u32)>,
+    ) -> Vec<Hit> {
+        if cands.len() > pool {
+            cands.select_nth_unstable(pool);
+            cands.truncate(pool);
+        }
+        let mut slots: Vec<u32> = cands.iter().map(|&(_, slot)| slot).collect();
+        // In file order: neighbouring reads share page-table walks and readahead.
+        slots.sort_unstable();
+        let tops = slots
+            .par_chunks(256)
+            .map(|chunk| self.rescore(query, k, chunk));
+        tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
     }
 
     /// Hamming scan of the sign codes for a pool of `pool` candidates, rescored exactly.
@@ -260,22 +330,14 @@ impl Snapshot {
     ) -> Vec<Hit> {
         let mut qcode = vec![0u64; self.code_words()];
         kernels::sign_code(query, &mut qcode);
-        let mut cands: Vec<(u16, u32)> = split(eff)
+        let cands: Vec<(u16, u32)> = split(eff)
             .into_par_iter()
             .map(|range| self.hamming_part(&qcode, pool, eff, range))
             .reduce(Vec::new, |mut a, b| {
                 a.extend(b);
                 a
             });
-        if cands.len() > pool {
-            cands.select_nth_unstable(pool);
-            cands.truncate(pool);
-        }
-        let slots: Vec<u32> = cands.iter().map(|&(_, slot)| slot).collect();
-        let tops = slots
-            .par_chunks(256)
-            .map(|chunk| self.rescore(query, k, chunk));
-        tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
+        self.rescore_pool(query, k, pool, cands)
     }
 
     /// The best `pool` slots of `eff ∩ r` by (Hamming distance, slot).
@@ -328,7 +390,7 @@ impl Snapshot {
 }
 
 /// A query quantized for the int8 scan: `query ≈ step · codes`.
-struct QuantQuery {
+pub(crate) struct QuantQuery {
     codes: Vec<i16>,
     step: f32,
     /// `‖query‖`, rounded up.
@@ -341,7 +403,7 @@ struct QuantQuery {
 }
 
 impl QuantQuery {
-    fn new(query: &[f32]) -> QuantQuery {
+    pub(crate) fn new(query: &[f32]) -> QuantQuery {
         let dim = query.len().max(1) as f64;
         // Largest code magnitude keeping Σ|d_i|·127 within i32 (32 767 up to 516 dims).
         let top = (f64::from(i32::MAX) / (127.0 * dim)).floor().min(32_767.0);
@@ -374,9 +436,65 @@ impl QuantQuery {
 
 /// One part of an int8 scan: its k best lower bounds and every slot whose upper bound reached
 /// the part's k-th best lower bound at the time it was seen, with that upper bound.
-struct Int8Part {
+pub(crate) struct Int8Part {
+    k: usize,
+    /// Min-heap of the k best lower bounds seen.
+    heap: BinaryHeap<std::cmp::Reverse<TotalF32>>,
+    /// The k-th best lower bound so far (−∞ until k were seen).
+    floor: f32,
     lows: Vec<f32>,
     cands: Vec<(f32, u32)>,
+}
+
+impl Int8Part {
+    pub(crate) fn new(k: usize) -> Int8Part {
+        Int8Part {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+            floor: f32::NEG_INFINITY,
+            lows: Vec::new(),
+            cands: Vec::new(),
+        }
+    }
+
+    /// Scores one int8 record (`scale`, `error` and `codes` as stored) and keeps the slot if
+    /// its upper bound can still reach the top `k`.
+    #[inline]
+    pub(crate) fn offer(
+        &mut self,
+        q: &QuantQuery,
+        slot: u32,
+        scale: f32,
+        error: f32,
+        codes: &[u8],
+    ) {
+        let a = scale * q.step * kernels::dot_i8_i16(&q.codes, codes) as f32;
+        let m = q.norm * error + scale * q.code_error + q.delta;
+        let (lo, hi) = (a - m, a + m);
+        if hi < self.floor {
+            return;
+        }
+        self.cands.push((hi, slot));
+        if self.heap.len() < self.k {
+            self.heap.push(std::cmp::Reverse(TotalF32(lo)));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if lo > worst.0 .0 {
+                worst.0 = TotalF32(lo);
+            }
+        }
+        if self.heap.len() >= self.k {
+            self.floor = self.heap.peek().map_or(self.floor, |w| w.0 .0);
+        }
+    }
+
+    /// Ends the part: its lower bounds become readable.
+    pub(crate) fn done(mut self) -> Int8Part {
+        self.lows = std::mem::take(&mut self.heap)
+            .into_iter()
+            .map(|w| w.0 .0)
+            .collect();
+        self
+    }
 }
 
 /// An f32 ordered by `total_cmp` (the bounds are finite: vectors and queries are checked).
@@ -399,7 +517,7 @@ impl PartialOrd for TotalF32 {
 
 /// Splits `eff` into slot ranges of about equal cardinality, one per worker (one range when
 /// the set is too small to be worth forking).
-fn split(eff: &RoaringBitmap) -> Vec<Range<u32>> {
+pub(crate) fn split(eff: &RoaringBitmap) -> Vec<Range<u32>> {
     let n = eff.len();
     let (Some(min), Some(max)) = (eff.min(), eff.max()) else {
         return Vec::new();

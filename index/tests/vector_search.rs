@@ -116,6 +116,8 @@ fn parallel_subset_scan_is_exact_and_empty_slots_never_return() {
         .map(|(i, v)| (i % 10 != 0).then_some(v))
         .collect();
     let snap = build(dir.path(), 64, &vs);
+    // Prefaulting (a hint to the kernel) changes nothing a search sees.
+    snap.prefault();
     let q = vs[77].clone().unwrap();
     // 12K slots: parallel exact path (above the single-thread cut-off, below exact_below).
     let subset: RoaringBitmap = (0..30_000u32).filter(|s| s % 5 != 1).take(15_000).collect();
@@ -237,7 +239,8 @@ fn sparse_quantized_search_stays_inside_the_filter_with_high_recall() {
     );
 }
 
-/// Recall@10 of a search over the probed lists against the exact top 10 of `cands`.
+/// Recall@10 of a partitioned search against the exact top 10 of `cands`; every hit must be
+/// a candidate.
 fn ivf_recall(
     snap: &Snapshot,
     ivf: &memspine_index::ivf::Ivf,
@@ -245,14 +248,15 @@ fn ivf_recall(
     cands: &RoaringBitmap,
     queries: &[Vec<f32>],
 ) -> f64 {
-    let nprobe = ivf.nprobe();
     let mut found = 0usize;
     for q in queries {
-        let probed = ivf.probe(q, cands, nprobe);
-        assert!(probed.is_subset(cands), "probe left the candidate set");
         let got = snap
-            .search(q, 10, &probed, &SearchOptions::default())
+            .search_partitioned(q, 10, cands, ivf, &SearchOptions::default())
             .unwrap();
+        assert!(
+            got.iter().all(|h| cands.contains(h.slot)),
+            "a hit outside the candidates"
+        );
         let want = slots_of(&reference(vs, q, 10, cands));
         found += got.iter().filter(|h| want.contains(&h.slot)).count();
     }
@@ -288,7 +292,6 @@ fn partitioned_index_keeps_recall_and_stays_inside_the_filter() {
         })
         .collect();
     let all: RoaringBitmap = (0..=n as u32 + 1).collect();
-    let global = ivf_recall(&snap, &ivf, &vs, &all, &queries);
     // Clustered data: the calibration probes a small part of the lists.
     assert!(
         ivf.nprobe() * 5 < ivf.lists(),
@@ -296,6 +299,7 @@ fn partitioned_index_keeps_recall_and_stays_inside_the_filter() {
         ivf.nprobe(),
         ivf.lists()
     );
+    let global = ivf_recall(&snap, &ivf, &vs, &all, &queries);
     // A filter: a third of the slots; every hit stays inside it.
     let third: RoaringBitmap = (0..=n as u32).filter(|s| s % 3 == 1).collect();
     let filtered = ivf_recall(&snap, &ivf, &vs, &third, &queries);
@@ -366,8 +370,9 @@ fn partitioned_index_file_roundtrips_extends_and_rejects_damage() {
     assert_eq!((ivf.lists(), ivf.covered()), (30, small.len()));
     let path = dir.path().join("vectors.ivf");
     ivf.save(&path).unwrap();
-    let back = Ivf::load(&path, 16, small.len()).unwrap().unwrap();
+    let back = Ivf::load(&path, &small).unwrap().unwrap();
     assert_eq!(back.encode(), ivf.encode());
+    back.verify(&small).unwrap();
     // New vectors are scanned in full until extended, then assigned.
     arena
         .push_many(vs[2_000..].iter().map(|v| v.as_deref()))
@@ -377,24 +382,31 @@ fn partitioned_index_file_roundtrips_extends_and_rejects_damage() {
     let big = arena.snapshot();
     let all: RoaringBitmap = (0..big.len()).collect();
     let q = vs[2_500].clone().unwrap();
-    assert!(
-        back.probe(&q, &all, 3).contains(2_501),
-        "uncovered slots are always scanned"
-    );
+    let opts = SearchOptions {
+        exact_below: 0,
+        pool: 16,
+        ..SearchOptions::default()
+    };
+    let hits = big.search_partitioned(&q, 1, &all, &back, &opts).unwrap();
+    assert_eq!(hits[0].slot, 2_501, "uncovered slots are always scanned");
     let grown = back.extend(&big);
     grown.verify(&big).unwrap();
     assert_eq!(grown.covered(), big.len());
     // An index covering more slots than the arena (a crash cut the arena) is cut to it.
     grown.save(&path).unwrap();
-    let cut = Ivf::load(&path, 16, 1_000).unwrap().unwrap();
-    assert_eq!(cut.covered(), 1_000);
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = Ivf::decode(&bytes, &small).unwrap();
+    assert_eq!(cut.covered(), small.len());
+    cut.verify(&small).unwrap();
     // Wrong dimension, a flipped byte, a truncated file: errors, never a panic.
-    assert!(Ivf::load(&path, 8, big.len()).is_err());
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[40] ^= 1;
-    assert!(Ivf::decode(&bytes).is_err());
-    assert!(Ivf::decode(&bytes[..bytes.len() / 2]).is_err());
-    assert!(Ivf::load(&dir.path().join("none.ivf"), 16, 10)
+    let other = tempfile::tempdir().unwrap();
+    let eight = build(other.path(), 8, &[Some(normalise(vec![1.0; 8]))]);
+    assert!(Ivf::load(&path, &eight).is_err());
+    let mut bad = bytes.clone();
+    bad[40] ^= 1;
+    assert!(Ivf::decode(&bad, &big).is_err());
+    assert!(Ivf::decode(&bytes[..bytes.len() / 2], &big).is_err());
+    assert!(Ivf::load(&dir.path().join("none.ivf"), &big)
         .unwrap()
         .is_none());
 }

@@ -70,7 +70,7 @@ fn header(s: &mut String, r: &Report) {
         "load: {:.0} memories/s ({:.2} s in store_batch + close of which close {:.2} s; \
          batches of {}; wall {:.1} s)\n\
          graph: {} facts ({} superseded) over {} entities, {:.2} s in add_triple ({:.0} facts/s)\n\
-         vector index: {} lists trained and assigned in {:.2} s (not in ingest)\n\
+         vector index: {} lists (a search scans {}) trained and assigned in {:.2} s (not in ingest)\n\
          open: {:.1} ms median of {:?} ms\n\
          disk: {} on disk, {} useful (content {}, metadata JSON {}, vectors {}, triples {}) \
          → storage efficiency {:.1} %",
@@ -85,6 +85,7 @@ fn header(s: &mut String, r: &Report) {
         l.graph_secs,
         l.graph_triples_per_sec,
         l.vector_index_lists,
+        l.vector_index_nprobe,
         l.vector_index_secs,
         l.open_ms_median,
         l.open_ms

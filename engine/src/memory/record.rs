@@ -100,9 +100,16 @@ fn decompress(z: &[u8], what: &dyn Fn() -> String) -> Result<Vec<u8>> {
         if d.is_none() {
             *d = Some(zstd::bulk::Decompressor::new()?);
         }
+        // The output buffer is allocated at the capacity asked for: the frame's own content
+        // size (our frames carry it), not the 16 MiB limit, which made every decode a 16 MiB
+        // malloc/free. A frame that claims more than the limit is refused by the decoder.
+        let capacity = match zstd::zstd_safe::get_frame_content_size(z) {
+            Ok(Some(n)) => usize::try_from(n).map_or(MAX_PAYLOAD, |n| n.min(MAX_PAYLOAD)),
+            _ => MAX_PAYLOAD,
+        };
         let r = match d.as_mut() {
-            Some(x) => x.decompress(z, MAX_PAYLOAD),
-            None => zstd::bulk::decompress(z, MAX_PAYLOAD),
+            Some(x) => x.decompress(z, capacity),
+            None => zstd::bulk::decompress(z, capacity),
         };
         r.map_err(|e| Error::corrupt(what(), e.to_string()))
     })

@@ -73,6 +73,15 @@ pub(crate) fn int8_stride(dim: u32) -> usize {
     (INT8_HEADER + dim as usize).div_ceil(8) * 8
 }
 
+/// The scale, the error bound and the codes of an int8 record (`None` if it is too short).
+#[inline]
+pub(crate) fn split_int8(rec: &[u8], dim: u32) -> Option<(f32, f32, &[u8])> {
+    let f = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let head = rec.get(..INT8_HEADER)?;
+    let codes = rec.get(INT8_HEADER..INT8_HEADER + dim as usize)?;
+    Some((f(head), f(&head[4..]), codes))
+}
+
 /// Bytes before the codes in an int8 record.
 pub(crate) const INT8_HEADER: usize = 8;
 

@@ -220,6 +220,21 @@ impl AppendFile {
 }
 
 impl View {
+    /// Enters the view's pages into this process's page tables (`MADV_POPULATE_READ`, Linux
+    /// 5.14+), reading from disk what the page cache lacks. A mapped page that is cached but
+    /// not yet touched costs a minor fault on first access (~1 µs here, so the first thousands
+    /// of scattered reads after open run at half speed); this takes them all at once. Blocks
+    /// for as long as the reads take; best effort (an old kernel or a failure changes nothing
+    /// but speed).
+    pub(crate) fn prefault(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(r) = &self.region {
+            let _ = r
+                .raw
+                .advise_range(memmap2::Advice::PopulateRead, 0, self.len);
+        }
+    }
+
     /// The readable bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
         match &self.region {

@@ -62,6 +62,17 @@ impl Snapshot {
         self.inner.len == 0
     }
 
+    /// Maps every page of the snapshot's files into this process's page tables, reading
+    /// from disk what is not cached, so the first searches after open do not pay a minor
+    /// page fault per page they touch. Blocks (≈ 0.1–0.3 s per million 384-d vectors when
+    /// cached; disk speed otherwise): the engine runs it on a background thread at open.
+    /// Best effort: does nothing where the kernel cannot (before Linux 5.14, other systems).
+    pub fn prefault(&self) {
+        for view in &self.inner.views {
+            view.prefault();
+        }
+    }
+
     /// Slots holding a vector.
     pub fn present(&self) -> &RoaringBitmap {
         &self.inner.present
@@ -88,18 +99,27 @@ impl Snapshot {
     /// The int8 record of a visible slot: `(scale, error bound, codes)` (see
     /// `format::int8_record`; the codes are `i8` stored as bytes).
     pub(crate) fn int8(&self, slot: u32) -> Option<(f32, f32, &[u8])> {
+        format::split_int8(self.int8_record(slot)?, self.inner.dim)
+    }
+
+    /// The raw int8 record of `slot` (`f32 scale, f32 error, dim × i8`, padded to
+    /// [`Snapshot::int8_stride`] bytes), if the slot is published.
+    pub(crate) fn int8_record(&self, slot: u32) -> Option<&[u8]> {
         if slot >= self.inner.len {
             return None;
         }
-        let stride = format::int8_stride(self.inner.dim);
-        let rec = slot_bytes(&self.inner.views[3], slot, stride)?;
-        let (head, codes) = rec.split_at(format::INT8_HEADER);
-        let f = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        Some((
-            f(head),
-            f(&head[4..]),
-            codes.get(..self.inner.dim as usize)?,
-        ))
+        slot_bytes(&self.inner.views[3], slot, self.int8_stride())
+    }
+
+    /// The scale, error bound and codes of an int8 record copied out of this arena.
+    #[inline]
+    pub(crate) fn decode_int8<'a>(&self, rec: &'a [u8]) -> Option<(f32, f32, &'a [u8])> {
+        format::split_int8(rec, self.inner.dim)
+    }
+
+    /// Bytes of one int8 record.
+    pub(crate) fn int8_stride(&self) -> usize {
+        format::int8_stride(self.inner.dim)
     }
 
     /// Prefetch hint for the int8 record of `slot` (see [`crate::kernels::prefetch`]).
