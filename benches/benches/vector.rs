@@ -11,7 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use memspine_index::{kernels, Arena, SearchOptions, Snapshot};
+use memspine_index::group::Int8Group;
+use memspine_index::{kernels, Arena, Hit, SearchOptions, Snapshot};
 use roaring::RoaringBitmap;
 
 const DIM: usize = 384;
@@ -170,11 +171,18 @@ fn percentiles(name: &str, mut samples: Vec<Duration>, recall: f64) {
 
 /// Times every query with `opts` and measures recall@10 against exact search.
 fn timed(name: &str, f: &Fixture, cands: &RoaringBitmap, opts: &SearchOptions) {
+    timed_with(name, f, cands, |q| {
+        f.snap.search(q, 10, cands, opts).unwrap()
+    });
+}
+
+/// Times `search` on every query and measures recall@10 against exact search of `cands`.
+fn timed_with(name: &str, f: &Fixture, cands: &RoaringBitmap, search: impl Fn(&[f32]) -> Vec<Hit>) {
     let mut samples = Vec::with_capacity(f.queries.len());
     let (mut found, mut total) = (0usize, 0usize);
     for q in &f.queries {
         let t = Instant::now();
-        let got = f.snap.search(q, 10, cands, opts).unwrap();
+        let got = search(q);
         samples.push(t.elapsed());
         let truth = f
             .snap
@@ -216,6 +224,32 @@ fn search(c: &mut Criterion) {
         &f.subset,
         &default,
     );
+    // The same subset as a scope whose int8 records were copied side by side (what the engine
+    // keeps for a frequently searched user), then half of it (the scope and another filter).
+    let t = Instant::now();
+    let group = Int8Group::build(&f.snap, &f.subset);
+    eprintln!(
+        "vector: scope copy of {} slots ({} bytes) in {:?}",
+        group.len(),
+        group.bytes(),
+        t.elapsed()
+    );
+    timed_with(
+        &format!("subset {SUBSET} of {n} (scope copy)"),
+        &f,
+        &f.subset,
+        |q| {
+            f.snap
+                .search_grouped(q, 10, &f.subset, &group, &default)
+                .unwrap()
+        },
+    );
+    let half: RoaringBitmap = f.subset.iter().step_by(2).collect();
+    timed_with("half of that scope (scope copy)", &f, &half, |q| {
+        f.snap
+            .search_grouped(q, 10, &half, &group, &default)
+            .unwrap()
+    });
     timed(
         &format!("subset {SUBSET} of {n} (f32 scan)"),
         &f,
@@ -236,6 +270,14 @@ fn search(c: &mut Criterion) {
             i = (i + 1) % f.queries.len();
             f.snap
                 .search(&f.queries[i], 10, &f.subset, &default)
+                .unwrap()
+        })
+    });
+    g.bench_function(format!("subset_{SUBSET}_of_{n}_scope_copy"), |b| {
+        b.iter(|| {
+            i = (i + 1) % f.queries.len();
+            f.snap
+                .search_grouped(&f.queries[i], 10, &f.subset, &group, &default)
                 .unwrap()
         })
     });

@@ -41,6 +41,12 @@ pub struct Options {
     pub limits: Limits,
     /// redb page cache in bytes (default 1 GiB, redb's own default; filled only as pages are read).
     pub cache_bytes: usize,
+    /// Memory for scope copies (default 256 MiB; 0 turns them off): the int8 records of the
+    /// scopes being searched (a user's, session's or agent's memories with at least 2 048
+    /// vectors), copied side by side so that a scoped search streams them instead of reading
+    /// one record per page of the arena. Built by the first scoped search that needs one, least
+    /// recently used dropped first, never on disk (docs/design.md, "Scope copies").
+    pub scope_copy_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
@@ -62,6 +68,7 @@ impl Default for Options {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             cache_bytes: 1024 * 1024 * 1024,
+            scope_copy_bytes: 256 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
@@ -169,7 +176,7 @@ impl Spine {
             Ok((db, settings, embedder))
         })?;
         restrict_permissions(&file);
-        let vectors = open_vectors(&db, &path, &settings)?;
+        let vectors = open_vectors(&db, &path, &settings, opts.scope_copy_bytes)?;
         if let (Some(v), Some(f)) = (&vectors, &opts.faults) {
             if let Ok(mut a) = v.arena.lock() {
                 a.set_io_hook(Some(f.arena_hook()));
@@ -400,6 +407,7 @@ fn open_vectors(
     db: &redb::Database,
     dir: &Path,
     settings: &Settings,
+    scope_copy_bytes: usize,
 ) -> Result<Option<crate::vectors::Vectors>> {
     if settings.dimension == 0 {
         return Ok(None);
@@ -409,7 +417,8 @@ fn open_vectors(
         let meta = txn.open_table(META)?;
         schema::get_meta::<Counters>(&meta, key::COUNTERS)?.unwrap_or_default()
     };
-    crate::vectors::Vectors::open(db, dir, settings.dimension, counters.arena_slots).map(Some)
+    let v = crate::vectors::Vectors::open(db, dir, settings.dimension, counters.arena_slots)?;
+    Ok(Some(v.with_scope_copies(scope_copy_bytes)))
 }
 
 fn prepare_dir(path: &Path, create: bool) -> Result<PathBuf> {

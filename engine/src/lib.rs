@@ -35,6 +35,7 @@ pub mod query;
 mod read;
 mod repair;
 mod schema;
+mod scope_copy;
 mod search;
 mod stats;
 mod vector_index;

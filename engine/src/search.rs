@@ -149,10 +149,18 @@ impl Spine {
         } else {
             memspine_index::SearchOptions::default()
         };
-        // Large sets go through the partitioned index when there is one (docs/design.md).
-        let hits = match vs.current_ivf() {
-            Some(ivf) => arena.search_partitioned(&q, opts.limit, &slots, &ivf, &iopts),
-            None => arena.search(&q, opts.limit, &slots, &iopts),
+        // A scope's own copy of its records when it has (or is worth) one; large sets through
+        // the partitioned index when there is one (docs/design.md).
+        let copy = match crate::scope_copy::scope_key(&opts.filter) {
+            Some(key) if !opts.exact => vs.scopes.get(&key, &slots, &arena, || {
+                Ok(overrides.slots_of(snap.bitmap(&key)? & snap.bitmap("vec")?))
+            })?,
+            _ => None,
+        };
+        let hits = match (copy, vs.current_ivf()) {
+            (Some(g), _) => arena.search_grouped(&q, opts.limit, &slots, &g, &iopts),
+            (None, Some(ivf)) => arena.search_partitioned(&q, opts.limit, &slots, &ivf, &iopts),
+            (None, None) => arena.search(&q, opts.limit, &slots, &iopts),
         }
         .map_err(|e| Error::Index(e.to_string()))?;
         let mut out = Vec::with_capacity(hits.len());

@@ -38,6 +38,10 @@ pub struct Stats {
     pub bytes_on_disk: u64,
     /// What the compactor did: running totals and the last pass.
     pub compaction: crate::compact::CompactionHistory,
+    /// Scope copies held in memory now (see [`crate::Options::scope_copy_bytes`]).
+    pub scope_copies: usize,
+    /// Their bytes.
+    pub scope_copy_bytes: usize,
 }
 
 impl Spine {
@@ -48,6 +52,10 @@ impl Spine {
         let c: Counters = schema::get_meta(&meta, key::COUNTERS)?.unwrap_or_default();
         let bm = s.txn.open_table(BITMAPS)?;
         let distinct = |p: &str| crate::bitmaps::list(&bm, p).map(|v| v.len() as u64);
+        let (scope_copies, scope_copy_bytes) = match &self.inner.vectors {
+            Some(vs) => vs.scopes.usage(),
+            None => (0, 0),
+        };
         Ok(Stats {
             format_version: schema::FORMAT_VERSION,
             dimension: self.dimension(),
@@ -63,6 +71,8 @@ impl Spine {
             tags: distinct("t:")?,
             bytes_on_disk: dir_bytes(self.path()),
             compaction: self.compaction_history()?,
+            scope_copies,
+            scope_copy_bytes,
         })
     }
 }

@@ -77,6 +77,8 @@ pub(crate) struct Vectors {
     pub ivf_build: Mutex<()>,
     /// Where the index is saved.
     pub ivf_path: PathBuf,
+    /// Scope copies of int8 records (see `scope_copy.rs`).
+    pub scopes: crate::scope_copy::ScopeCopies,
 }
 
 impl Vectors {
@@ -98,7 +100,14 @@ impl Vectors {
             ivf,
             ivf_build: Mutex::new(()),
             ivf_path,
+            scopes: crate::scope_copy::ScopeCopies::new(0),
         })
+    }
+
+    /// Gives scope copies a budget of `bytes`.
+    pub(crate) fn with_scope_copies(mut self, bytes: usize) -> Self {
+        self.scopes = crate::scope_copy::ScopeCopies::new(bytes);
+        self
     }
 
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {

@@ -217,6 +217,11 @@ impl Spine {
         if let Err(e) = self.verify_vector_index() {
             r.problem(e.to_string());
         }
+        if let Some((scope, slot)) = vs.scopes.verify(&snap) {
+            r.problem(format!(
+                "scope copy of {scope}: slot {slot} differs from the vector arena"
+            ));
+        }
         let overrides = vs.overrides()?;
         for (id, m) in records {
             if m.has_vector && snap.vector(overrides.slot_of(*id)).is_none() {

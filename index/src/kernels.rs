@@ -114,10 +114,50 @@ fn dot_i8_i16_body(q: &[i16], codes: &[u8]) -> i32 {
     acc.iter().sum::<i32>() + tail
 }
 
+/// [`dot_i8_i16`] with AVX2 intrinsics: 16 codes sign-extended to i16 (`vpmovsxbw`), multiplied
+/// by 16 query values and summed in pairs into 8 i32 lanes (`vpmaddwd`). The compiler turns the
+/// portable loop into i32 multiplies (`vpmulld`) instead: 35 ns against ≈ 10 ns per 384-d
+/// record here (criterion `kernels/dot_i8_i16_384_dispatched`). The result is the same integer.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn dot_i8_i16_avx2(q: &[i16], codes: &[u8]) -> i32 {
-    dot_i8_i16_body(q, codes)
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm256_add_epi32, _mm256_castsi256_si128, _mm256_cvtepi8_epi16,
+        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_setzero_si256,
+        _mm_add_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_shuffle_epi32,
+    };
+    let n = q.len().min(codes.len());
+    let full = n / 16 * 16;
+    let (mut acc0, mut acc1) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 16 ≤ full ≤ n`, so the 16 i16 (32 bytes) read from `q` and the 16 bytes
+        // read from `codes` at offset `i` are inside both slices; unaligned loads are allowed.
+        let (qv, cv) = unsafe {
+            (
+                _mm256_loadu_si256(q.as_ptr().add(i).cast::<__m256i>()),
+                _mm_loadu_si128(codes.as_ptr().add(i).cast::<__m128i>()),
+            )
+        };
+        let prod = _mm256_madd_epi16(qv, _mm256_cvtepi8_epi16(cv));
+        // Two accumulators: consecutive adds do not wait on each other.
+        if (i / 16) % 2 == 0 {
+            acc0 = _mm256_add_epi32(acc0, prod);
+        } else {
+            acc1 = _mm256_add_epi32(acc1, prod);
+        }
+        i += 16;
+    }
+    let s = _mm256_add_epi32(acc0, acc1);
+    let x = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256::<1>(s));
+    let x = _mm_add_epi32(x, _mm_shuffle_epi32::<0b01_00_11_10>(x));
+    let x = _mm_add_epi32(x, _mm_shuffle_epi32::<0b10_11_00_01>(x));
+    let tail: i32 = q[full..n]
+        .iter()
+        .zip(&codes[full..n])
+        .map(|(p, c)| i32::from(*p) * i32::from(*c as i8))
+        .sum();
+    _mm_cvtsi128_si32(x) + tail
 }
 
 /// Dot product of an f32 query with int8 codes (stored as bytes, each an `i8`): the kernel of
@@ -259,6 +299,26 @@ mod tests {
         assert!((dot(&a, &b) - r).abs() < 1e-3);
         assert!((dot_simsimd(&a, &b) - r).abs() < 1e-3);
         assert!((dot_plain(&a, &b) - r).abs() < 1e-3);
+    }
+
+    #[test]
+    fn int8_dot_variants_agree_at_every_length() {
+        for dim in [0usize, 1, 7, 15, 16, 17, 31, 32, 33, 100, 384, 385] {
+            let q: Vec<i16> = (0..dim)
+                .map(|i| ((i as i32 * 7919) % 65_535 - 32_767) as i16)
+                .collect();
+            let codes: Vec<u8> = (0..dim).map(|i| (i * 37 % 256) as u8).collect();
+            let want: i64 = q
+                .iter()
+                .zip(&codes)
+                .map(|(p, c)| i64::from(*p) * i64::from(*c as i8))
+                .sum();
+            // Keep the sum in i32, as the scan does.
+            if want.abs() < i64::from(i32::MAX) {
+                assert_eq!(i64::from(dot_i8_i16(&q, &codes)), want, "dim {dim}");
+                assert_eq!(i64::from(dot_i8_i16_body(&q, &codes)), want, "dim {dim}");
+            }
+        }
     }
 
     #[test]
