@@ -148,14 +148,42 @@ impl ScopeCopies {
     }
 }
 
-/// The bitmap name of the scope a filter searches in, if it names one: its user, else its
-/// session, else its agent.
-pub(crate) fn scope_key(filter: &crate::Filter) -> Option<String> {
-    if let Some(u) = &filter.user {
-        Some(format!("u:{u}"))
+/// The scope a filter searches in, if it names one: its user, else its session, else its
+/// agent; live memories only, or archived ones too as the filter says.
+pub(crate) struct Scope {
+    /// Names the copy: the scope's bitmap name, `+archived` when archived memories count.
+    pub key: String,
+    /// The scope alone, as a filter.
+    pub filter: crate::Filter,
+    /// Whether archived memories are part of it.
+    pub archived: bool,
+}
+
+pub(crate) fn scope_of(filter: &crate::Filter) -> Option<Scope> {
+    let (name, scope) = if let Some(u) = &filter.user {
+        (format!("u:{u}"), crate::Filter::user(u.clone()))
     } else if let Some(s) = &filter.session {
-        Some(format!("s:{s}"))
+        let f = crate::Filter {
+            session: Some(s.clone()),
+            ..Default::default()
+        };
+        (format!("s:{s}"), f)
     } else {
-        filter.agent.as_ref().map(|a| format!("a:{a}"))
-    }
+        let a = filter.agent.as_ref()?;
+        let f = crate::Filter {
+            agent: Some(a.clone()),
+            ..Default::default()
+        };
+        (format!("a:{a}"), f)
+    };
+    let archived = filter.include_archived;
+    Some(Scope {
+        key: if archived {
+            format!("{name}+archived")
+        } else {
+            name
+        },
+        filter: scope,
+        archived,
+    })
 }

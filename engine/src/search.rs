@@ -151,9 +151,14 @@ impl Spine {
         };
         // A scope's own copy of its records when it has (or is worth) one; large sets through
         // the partitioned index when there is one (docs/design.md).
-        let copy = match crate::scope_copy::scope_key(&opts.filter) {
-            Some(key) if !opts.exact => vs.scopes.get(&key, &slots, &arena, || {
-                Ok(overrides.slots_of(snap.bitmap(&key)? & snap.bitmap("vec")?))
+        let copy = match crate::scope_copy::scope_of(&opts.filter) {
+            Some(scope) if !opts.exact => vs.scopes.get(&scope.key, &slots, &arena, || {
+                // The scope's memories that its searches see without further filters.
+                let f = Filter {
+                    include_archived: scope.archived,
+                    ..scope.filter
+                };
+                Ok(overrides.slots_of(snap.filter(&f)? & snap.bitmap("vec")?))
             })?,
             _ => None,
         };

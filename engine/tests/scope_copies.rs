@@ -96,6 +96,10 @@ fn check(db: &Spine, r: &mut Rng, users: &[&str]) {
                     tags: vec!["billing".into()],
                     ..Filter::user(*u)
                 },
+                Filter {
+                    include_archived: true,
+                    ..Filter::user(*u)
+                },
             ] {
                 let (got, want) = both(db, &q, &filter);
                 assert_eq!(got, want, "{filter:?}");
@@ -114,8 +118,9 @@ fn scoped_search_through_a_copy_is_exact_as_the_scope_changes() {
     let bob = store(&db, &mut r, "bob", 2_500);
     store(&db, &mut r, "carol", 100);
     check(&db, &mut r, &["alice", "bob", "carol"]);
-    // alice and bob are large enough for a copy; carol is not.
-    assert_eq!(db.stats().unwrap().scope_copies, 2);
+    // alice and bob are large enough for a copy (of their live memories, and of those with
+    // the archived ones); carol is not.
+    assert_eq!(db.stats().unwrap().scope_copies, 4);
     assert!(db.stats().unwrap().scope_copy_bytes >= 5_500 * DIM);
 
     // The scope grows (a little, then past an eighth: rebuilt), vectors are replaced (new
@@ -141,6 +146,12 @@ fn scoped_search_through_a_copy_is_exact_as_the_scope_changes() {
     for id in alice.iter().skip(3).step_by(17) {
         db.delete(*id).unwrap();
     }
+    let archive: Vec<MemoryId> = (5..alice.len())
+        .step_by(9)
+        .filter(|i| i % 17 != 3)
+        .map(|i| alice[i])
+        .collect();
+    db.set_archived(&archive, true).unwrap();
     check(&db, &mut r, &["alice", "bob", "carol"]);
     assert!(db.verify().unwrap().is_ok());
 
@@ -149,7 +160,7 @@ fn scoped_search_through_a_copy_is_exact_as_the_scope_changes() {
     let db = open(&dir, 64 << 20);
     assert_eq!(db.stats().unwrap().scope_copies, 0);
     check(&db, &mut r, &["alice", "bob"]);
-    assert_eq!(db.stats().unwrap().scope_copies, 2);
+    assert_eq!(db.stats().unwrap().scope_copies, 4);
     assert!(db.verify().unwrap().is_ok());
 }
 
@@ -163,7 +174,8 @@ fn copies_stay_within_their_budget_and_can_be_turned_off() {
         store(&db, &mut r, "bob", 3_000);
     }
     // Room for one copy of ~3 000 records of 24 bytes (plus slot lists): the least recently
-    // used goes.
+    // used goes (each user's memories are searched live and with the archived ones: four
+    // copies asked for).
     let db = open(&dir, 150_000);
     check(&db, &mut r, &["alice", "bob"]);
     let s = db.stats().unwrap();

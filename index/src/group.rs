@@ -13,12 +13,11 @@
 //! The result of [`Snapshot::search_grouped`] equals the exact f32 scan's (it is the int8 scan
 //! with error bounds of [`crate::vector`], over other bytes).
 
-use rayon::prelude::*;
 use roaring::RoaringBitmap;
 
 use crate::arena::Snapshot;
 use crate::error::Result;
-use crate::vector::{split, Hit, Int8Part, QuantQuery, SearchOptions, PARALLEL_MIN};
+use crate::vector::{par_map, split, Hit, Int8Part, QuantQuery, SearchOptions, PARALLEL_MIN};
 
 /// The int8 records of a set of slots, in slot order, side by side.
 #[derive(Debug)]
@@ -123,12 +122,9 @@ impl Snapshot {
         let outside = &eff - &inside;
         let q = QuantQuery::new(query);
         let mut parts = self.group_parts(&q, k, group, &inside);
-        parts.extend(
-            split(&outside)
-                .into_par_iter()
-                .map(|range| self.int8_part(&q, k, &outside, range))
-                .collect::<Vec<_>>(),
-        );
+        parts.extend(par_map(split(&outside), |range| {
+            self.int8_part(&q, k, &outside, range)
+        }));
         Ok(self.finish_int8(query, k, parts))
     }
 
@@ -144,45 +140,40 @@ impl Snapshot {
             return Vec::new();
         }
         let n = group.len();
-        let halves = if n as u64 >= PARALLEL_MIN {
+        let halves = if inside.len() >= PARALLEL_MIN {
             rayon::current_num_threads().max(1)
         } else {
             1
         };
         let chunk = n.div_ceil(halves).max(1);
         let whole = inside.len() == n as u64;
-        (0..n)
-            .step_by(chunk)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|start| {
-                let end = (start + chunk).min(n);
-                let mut part = Int8Part::new(k);
-                let mut offer = |i: usize| {
-                    let rec = group.record(i).and_then(|r| self.decode_int8(r));
-                    if let (Some(&slot), Some((scale, error, codes))) = (group.slots.get(i), rec) {
-                        part.offer(q, slot, scale, error, codes);
+        par_map((0..n).step_by(chunk).collect(), |start| {
+            let end = (start + chunk).min(n);
+            let mut part = Int8Part::new(k);
+            let mut offer = |i: usize| {
+                let rec = group.record(i).and_then(|r| self.decode_int8(r));
+                if let (Some(&slot), Some((scale, error, codes))) = (group.slots.get(i), rec) {
+                    part.offer(q, slot, scale, error, codes);
+                }
+            };
+            if whole {
+                // A scope without other filters: every record, in order.
+                (start..end).for_each(&mut offer);
+            } else if let (Some(&lo), Some(&hi)) =
+                (group.slots.get(start), group.slots.get(end - 1))
+            {
+                // A merge of the candidates (a subset of the group) with the group's slots.
+                let mut i = start;
+                for slot in inside.range(lo..=hi) {
+                    while group.slots.get(i).is_some_and(|&s| s < slot) {
+                        i += 1;
                     }
-                };
-                if whole {
-                    // A scope without other filters: every record, in order.
-                    (start..end).for_each(&mut offer);
-                } else if let (Some(&lo), Some(&hi)) =
-                    (group.slots.get(start), group.slots.get(end - 1))
-                {
-                    // A merge of the candidates (a subset of the group) with the group's slots.
-                    let mut i = start;
-                    for slot in inside.range(lo..=hi) {
-                        while group.slots.get(i).is_some_and(|&s| s < slot) {
-                            i += 1;
-                        }
-                        if group.slots.get(i) == Some(&slot) {
-                            offer(i);
-                        }
+                    if group.slots.get(i) == Some(&slot) {
+                        offer(i);
                     }
                 }
-                part.done()
-            })
-            .collect()
+            }
+            part.done()
+        })
     }
 }

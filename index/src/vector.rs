@@ -150,10 +150,10 @@ impl Snapshot {
 
     /// Exact f32 scan of every slot in `eff`.
     fn exact_scan(&self, query: &[f32], k: usize, eff: &RoaringBitmap) -> Vec<Hit> {
-        let tops = split(eff)
-            .into_par_iter()
-            .map(|range| self.exact_part(query, k, eff, range));
-        tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
+        par_map(split(eff), |range| self.exact_part(query, k, eff, range))
+            .into_iter()
+            .fold(TopK::new(k), TopK::merge)
+            .into_sorted()
     }
 
     fn exact_part(&self, query: &[f32], k: usize, eff: &RoaringBitmap, r: Range<u32>) -> TopK {
@@ -188,10 +188,7 @@ impl Snapshot {
     /// product; its error adds `s·‖c‖·‖e‖ ≤ s·127·√dim·‖e‖` to each slot's margin.
     fn int8_scan(&self, query: &[f32], k: usize, eff: &RoaringBitmap) -> Vec<Hit> {
         let q = QuantQuery::new(query);
-        let parts: Vec<Int8Part> = split(eff)
-            .into_par_iter()
-            .map(|range| self.int8_part(&q, k, eff, range))
-            .collect();
+        let parts = par_map(split(eff), |range| self.int8_part(&q, k, eff, range));
         self.finish_int8(query, k, parts)
     }
 
@@ -211,10 +208,12 @@ impl Snapshot {
             .filter(|(hi, _)| *hi >= threshold)
             .map(|&(_, slot)| slot)
             .collect();
-        let tops = cands
-            .par_chunks(512)
-            .map(|chunk| self.rescore(query, k, chunk));
-        tops.reduce(|| TopK::new(k), TopK::merge).into_sorted()
+        par_map(cands.chunks(512).collect(), |chunk| {
+            self.rescore(query, k, chunk)
+        })
+        .into_iter()
+        .fold(TopK::new(k), TopK::merge)
+        .into_sorted()
     }
 
     /// The int8 part of the slots of `eff ∩ r`, read from the arena (scattered: prefetched).
@@ -330,13 +329,12 @@ impl Snapshot {
     ) -> Vec<Hit> {
         let mut qcode = vec![0u64; self.code_words()];
         kernels::sign_code(query, &mut qcode);
-        let cands: Vec<(u16, u32)> = split(eff)
-            .into_par_iter()
-            .map(|range| self.hamming_part(&qcode, pool, eff, range))
-            .reduce(Vec::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
+        let cands: Vec<(u16, u32)> = par_map(split(eff), |range| {
+            self.hamming_part(&qcode, pool, eff, range)
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         self.rescore_pool(query, k, pool, cands)
     }
 
@@ -512,6 +510,18 @@ impl Ord for TotalF32 {
 impl PartialOrd for TotalF32 {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// `items` mapped by `f`, in parallel when there is more than one. A parallel iterator started
+/// from a thread outside rayon's pool hands its work to a pool thread and sleeps until it is
+/// done — tens of microseconds of wake-ups, more than a small scan costs — so a single item is
+/// mapped on the calling thread.
+pub(crate) fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Send + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        items.into_iter().map(f).collect()
+    } else {
+        items.into_par_iter().map(f).collect()
     }
 }
 
