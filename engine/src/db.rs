@@ -106,6 +106,10 @@ pub(crate) struct Inner {
     pub embedder: Embedder,
     /// The background compactor, when one runs.
     pub compactor: Mutex<Option<crate::compact::Worker>>,
+    /// Commit generation: which committed state a snapshot reads (`bitmap_cache.rs`).
+    pub generation: crate::bitmap_cache::Generation,
+    /// Decoded database-wide bitmaps of the newest generation read.
+    pub bitmap_cache: crate::bitmap_cache::BitmapCache,
 }
 
 impl Inner {
@@ -113,7 +117,7 @@ impl Inner {
     pub(crate) fn flush_access(&self) -> Result<()> {
         let txn = self.db.begin_write()?;
         self.access.drain_into(&txn)?;
-        txn.commit()?;
+        self.generation.committing(|| txn.commit())?;
         Ok(())
     }
 }
@@ -196,6 +200,8 @@ impl Spine {
                 vectors,
                 embedder,
                 compactor: Mutex::new(None),
+                generation: Default::default(),
+                bitmap_cache: Default::default(),
             }),
         };
         if let Some(cfg) = compactor {
@@ -282,7 +288,7 @@ impl Spine {
                 return Err(e);
             }
         };
-        if let Err(e) = txn.commit() {
+        if let Err(e) = self.inner.generation.committing(|| txn.commit()) {
             let e = Error::from(e);
             w.poisoned = Some(e.to_string());
             self.rollback_arena(arena_len, &mut w);

@@ -15,6 +15,7 @@
 #![deny(unsafe_code)]
 
 mod access;
+mod bitmap_cache;
 pub mod bitmaps;
 pub mod clock;
 pub mod codec;

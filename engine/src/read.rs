@@ -55,6 +55,8 @@ impl Filter {
 pub(crate) struct Snapshot {
     pub txn: ReadTransaction,
     pub spine: Spine,
+    /// The commit generation the transaction reads, when certain (`bitmap_cache.rs`).
+    pub generation: Option<u64>,
 }
 
 impl Snapshot {
@@ -88,20 +90,40 @@ impl Snapshot {
     }
 
     pub(crate) fn bitmap(&self, name: &str) -> Result<RoaringBitmap> {
+        if crate::bitmap_cache::GLOBAL.contains(&name) {
+            return Ok(self.global(name)?.as_ref().clone());
+        }
         let t = self.txn.open_table(BITMAPS)?;
         bitmaps::load(&t, name)
+    }
+
+    /// One of the database-wide bitmaps (`bitmap_cache::GLOBAL`), decoded once per committed
+    /// state and shared by the snapshots that read that state.
+    pub(crate) fn global(&self, name: &str) -> Result<std::sync::Arc<RoaringBitmap>> {
+        let cache = &self.spine.inner.bitmap_cache;
+        if let Some(bm) = self.generation.and_then(|g| cache.get(g, name)) {
+            return Ok(bm);
+        }
+        let t = self.txn.open_table(BITMAPS)?;
+        let bm = std::sync::Arc::new(bitmaps::load(&t, name)?);
+        let known = crate::bitmap_cache::GLOBAL.iter().find(|g| **g == name);
+        if let (Some(g), Some(&known)) = (self.generation, known) {
+            cache.put(g, known, bm.clone());
+        }
+        Ok(bm)
     }
 
     /// The ids matching a filter, as a bitmap.
     pub(crate) fn filter(&self, f: &Filter) -> Result<RoaringBitmap> {
         let t = self.txn.open_table(BITMAPS)?;
-        let mut bm = bitmaps::load(&t, "live")?;
-        if f.include_archived {
-            bm |= bitmaps::load(&t, "archived")?;
-        }
+        // The named bitmaps first (a user's, a tag's: small), then the shared database-wide
+        // ones by reference.
+        let mut named: Option<RoaringBitmap> = None;
         let mut and = |name: String| -> Result<()> {
-            if !bm.is_empty() {
-                bm &= bitmaps::load(&t, &name)?;
+            match named.as_mut() {
+                None => named = Some(bitmaps::load(&t, &name)?),
+                Some(bm) if !bm.is_empty() => *bm &= bitmaps::load(&t, &name)?,
+                Some(_) => {}
             }
             Ok(())
         };
@@ -120,9 +142,22 @@ impl Snapshot {
         for tag in &f.tags {
             and(format!("t:{tag}"))?;
         }
+        let live = self.global("live")?;
+        let mut bm = match (named, f.include_archived) {
+            (Some(mut bm), false) => {
+                bm &= live.as_ref();
+                bm
+            }
+            (Some(bm), true) => {
+                let archived = self.global("archived")?;
+                (&bm & live.as_ref()) | (&bm & archived.as_ref())
+            }
+            (None, false) => live.as_ref().clone(),
+            (None, true) => live.as_ref() | self.global("archived")?.as_ref(),
+        };
         match f.pinned {
-            Some(true) => and("pinned".into())?,
-            Some(false) => bm -= bitmaps::load(&t, "pinned")?,
+            Some(true) => bm &= self.global("pinned")?.as_ref(),
+            Some(false) => bm -= self.global("pinned")?.as_ref(),
             None => {}
         }
         if let Some(tier) = f.tier {
@@ -227,9 +262,11 @@ impl Snapshot {
 
 impl Spine {
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
+        let (txn, generation) = self.inner.generation.reading(|| self.read_txn());
         Ok(Snapshot {
-            txn: self.read_txn()?,
+            txn: txn?,
             spine: self.clone(),
+            generation,
         })
     }
 

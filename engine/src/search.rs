@@ -140,7 +140,7 @@ impl Spine {
         };
         let q = self.query_vector(query, opts)?;
         let snap = self.snapshot()?;
-        let ids = snap.filter(&opts.filter)? & snap.bitmap("vec")?;
+        let ids = snap.filter(&opts.filter)? & snap.global("vec")?.as_ref();
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
@@ -158,7 +158,7 @@ impl Spine {
                     include_archived: scope.archived,
                     ..scope.filter
                 };
-                Ok(overrides.slots_of(snap.filter(&f)? & snap.bitmap("vec")?))
+                Ok(overrides.slots_of(snap.filter(&f)? & snap.global("vec")?.as_ref()))
             })?,
             _ => None,
         };
@@ -168,10 +168,12 @@ impl Spine {
             (None, None) => arena.search(&q, opts.limit, &slots, &iopts),
         }
         .map_err(|e| Error::Index(e.to_string()))?;
+        let ids: Vec<u64> = hits.iter().map(|h| overrides.id_of(h.slot)).collect();
+        // Read in one pass (tables opened once); a hit whose memory is gone is skipped.
+        let mut memories = snap.memories(ids.iter().copied())?.into_iter().peekable();
         let mut out = Vec::with_capacity(hits.len());
-        for h in hits {
-            let id = overrides.id_of(h.slot);
-            if let Some(memory) = snap.memory(id)? {
+        for (h, id) in hits.iter().zip(ids) {
+            if let Some(memory) = memories.next_if(|m| m.id.0 == id) {
                 out.push(SearchHit {
                     id: MemoryId(id),
                     score: h.score,
