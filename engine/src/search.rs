@@ -3,6 +3,7 @@
 //! Every filter (scope, tags, kind, time, pinned, archived) becomes a roaring bitmap first; the
 //! vector scan visits only those slots, so a filtered search of a small set is exact.
 
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Spine;
@@ -132,15 +133,32 @@ impl Spine {
 
     /// Vector search over the filtered set.
     fn semantic(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
-        let Some(vs) = &self.inner.vectors else {
-            return Err(Error::invalid(
-                "mode",
-                "this database stores no vectors (dimension 0)",
-            ));
-        };
+        self.search_vectors()?;
         let q = self.query_vector(query, opts)?;
         let snap = self.snapshot()?;
-        let ids = snap.filter(&opts.filter)? & snap.global("vec")?.as_ref();
+        let filter = snap.filter(&opts.filter)?;
+        let ranked = self.semantic_ranked(&snap, &q, &filter, opts)?;
+        let scored = ranked.into_iter().map(|(id, s)| (id, s, Some(s), None));
+        self.materialize(&snap, scored)
+    }
+
+    fn search_vectors(&self) -> Result<&crate::vectors::Vectors> {
+        self.inner
+            .vectors
+            .as_ref()
+            .ok_or_else(|| Error::invalid("mode", "this database stores no vectors (dimension 0)"))
+    }
+
+    /// The `opts.limit` best (id, cosine) of the memories of `filter` with vectors.
+    fn semantic_ranked(
+        &self,
+        snap: &crate::read::Snapshot,
+        q: &[f32],
+        filter: &RoaringBitmap,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(u64, f32)>> {
+        let vs = self.search_vectors()?;
+        let ids = filter & snap.global("vec")?.as_ref();
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
@@ -163,43 +181,46 @@ impl Spine {
             _ => None,
         };
         let hits = match (copy, vs.current_ivf()) {
-            (Some(g), _) => arena.search_grouped(&q, opts.limit, &slots, &g, &iopts),
-            (None, Some(ivf)) => arena.search_partitioned(&q, opts.limit, &slots, &ivf, &iopts),
-            (None, None) => arena.search(&q, opts.limit, &slots, &iopts),
+            (Some(g), _) => arena.search_grouped(q, opts.limit, &slots, &g, &iopts),
+            (None, Some(ivf)) => arena.search_partitioned(q, opts.limit, &slots, &ivf, &iopts),
+            (None, None) => arena.search(q, opts.limit, &slots, &iopts),
         }
         .map_err(|e| Error::Index(e.to_string()))?;
-        let ids: Vec<u64> = hits.iter().map(|h| overrides.id_of(h.slot)).collect();
-        // Read in one pass (tables opened once); a hit whose memory is gone is skipped.
-        let mut memories = snap.memories(ids.iter().copied())?.into_iter().peekable();
-        let mut out = Vec::with_capacity(hits.len());
-        for (h, id) in hits.iter().zip(ids) {
-            if let Some(memory) = memories.next_if(|m| m.id.0 == id) {
-                out.push(SearchHit {
-                    id: MemoryId(id),
-                    score: h.score,
-                    semantic: Some(h.score),
-                    lexical: None,
-                    memory,
-                });
-            }
-        }
-        Ok(out)
+        Ok(hits
+            .iter()
+            .map(|h| (overrides.id_of(h.slot), h.score))
+            .collect())
     }
 
     /// BM25 over the filtered set.
     fn lexical(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
         let snap = self.snapshot()?;
-        let ids = snap.filter(&opts.filter)?;
-        let hits = memspine_index::lexical::search(&snap.txn, query, opts.limit, Some(&ids))
-            .map_err(|e| Error::Index(e.to_string()))?;
-        let mut out = Vec::with_capacity(hits.len());
-        for (id, score) in hits {
-            if let Some(memory) = snap.memory(u64::from(id))? {
+        let filter = snap.filter(&opts.filter)?;
+        let ranked = lexical_ranked(&snap, query, opts.limit, &filter)?;
+        let scored = ranked.into_iter().map(|(id, s)| (id, s, None, Some(s)));
+        self.materialize(&snap, scored)
+    }
+
+    /// Hits with their memories, read in one pass (tables opened once), in the order given:
+    /// `(id, score, semantic, lexical)`. An id whose memory is gone is skipped.
+    fn materialize(
+        &self,
+        snap: &crate::read::Snapshot,
+        scored: impl Iterator<Item = (u64, f32, Option<f32>, Option<f32>)>,
+    ) -> Result<Vec<SearchHit>> {
+        let scored: Vec<_> = scored.collect();
+        let mut memories = snap
+            .memories(scored.iter().map(|s| s.0))?
+            .into_iter()
+            .peekable();
+        let mut out = Vec::with_capacity(scored.len());
+        for (id, score, semantic, lexical) in scored {
+            if let Some(memory) = memories.next_if(|m| m.id.0 == id) {
                 out.push(SearchHit {
-                    id: MemoryId(u64::from(id)),
+                    id: MemoryId(id),
                     score,
-                    semantic: None,
-                    lexical: Some(score),
+                    semantic,
+                    lexical,
                     memory,
                 });
             }
@@ -213,72 +234,55 @@ impl Spine {
     /// sentence model, against BM25's whole [0, 1], so unnormalised the lexical signal decided
     /// nearly every ranking). Lexical-only candidates get their exact
     /// cosine from the arena; semantic-only ones a lexical score of 0. Without vectors (or without
-    /// a query vector and embedder) hybrid is lexical.
+    /// a query vector and embedder) hybrid is lexical. Both lists come from one snapshot and one
+    /// evaluation of the filter; only the memories of the final `limit` hits are read.
     fn hybrid(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
         let pool = (opts.limit * 4).clamp(40, MAX_LIMIT);
         let wide = SearchOptions {
             limit: pool,
             ..opts.clone()
         };
+        let snap = self.snapshot()?;
+        let filter = snap.filter(&opts.filter)?;
         let lexical = if query.trim().is_empty() {
             Vec::new()
         } else {
-            self.lexical(query, &wide)?
+            lexical_ranked(&snap, query, pool, &filter)?
         };
         let (semantic, q) = match (&self.inner.vectors, self.query_vector(query, opts)) {
-            (Some(_), Ok(q)) => (
-                self.semantic(
-                    query,
-                    &SearchOptions {
-                        vector: Some(q.clone()),
-                        ..wide
-                    },
-                )?,
-                q,
-            ),
+            (Some(_), Ok(q)) => (self.semantic_ranked(&snap, &q, &filter, &wide)?, q),
             _ => {
-                let mut l = lexical;
-                l.truncate(opts.limit);
-                return Ok(l);
+                let top = lexical.into_iter().take(opts.limit);
+                return self.materialize(&snap, top.map(|(id, s)| (id, s, None, Some(s))));
             }
         };
-        let max_lex = lexical
-            .iter()
-            .filter_map(|h| h.lexical)
-            .fold(0f32, f32::max);
-        let mut by_id: std::collections::HashMap<MemoryId, SearchHit> =
+        let max_lex = lexical.iter().map(|h| h.1).fold(0f32, f32::max);
+        // id → (cosine, BM25)
+        let mut by_id: std::collections::HashMap<u64, (Option<f32>, Option<f32>)> =
             std::collections::HashMap::new();
-        for h in semantic {
-            by_id.insert(h.id, h);
+        for (id, c) in semantic {
+            by_id.insert(id, (Some(c), None));
         }
-        for h in lexical {
-            by_id
-                .entry(h.id)
-                .and_modify(|e| e.lexical = h.lexical)
-                .or_insert(h);
+        for (id, l) in lexical {
+            by_id.entry(id).or_insert((None, None)).1 = Some(l);
         }
         let cos = self.cosines(
             &q,
             by_id
-                .values()
-                .filter(|h| h.semantic.is_none())
-                .map(|h| h.id),
+                .iter()
+                .filter(|(_, (c, _))| c.is_none())
+                .map(|(&id, _)| MemoryId(id)),
         )?;
-        let w = opts.semantic_weight.clamp(0.0, 1.0);
-        let mut hits: Vec<SearchHit> = by_id
-            .into_values()
-            .map(|mut h| {
-                if h.semantic.is_none() {
-                    h.semantic = cos.get(&h.id).copied();
-                }
-                h
-            })
-            .collect();
+        for (id, (c, _)) in by_id.iter_mut() {
+            if c.is_none() {
+                *c = cos.get(&MemoryId(*id)).copied();
+            }
+        }
         // Both signals on [0, 1] over the candidates: cosines min–max, BM25 over its maximum
         // (its minimum is 0, a candidate without the words).
-        let (lo, hi) = hits
-            .iter()
-            .filter_map(|h| h.semantic)
+        let (lo, hi) = by_id
+            .values()
+            .filter_map(|(c, _)| *c)
             .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), c| {
                 (lo.min(c), hi.max(c))
             });
@@ -287,16 +291,20 @@ impl Spine {
             Some(_) => 1.0,
             None => 0.0,
         };
-        for h in &mut hits {
-            let lex = match (h.lexical, max_lex > 0.0) {
-                (Some(l), true) => l / max_lex,
-                _ => 0.0,
-            };
-            h.score = w * sem_norm(h.semantic) + (1.0 - w) * lex;
-        }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        let w = opts.semantic_weight.clamp(0.0, 1.0);
+        let mut hits: Vec<(u64, f32, Option<f32>, Option<f32>)> = by_id
+            .into_iter()
+            .map(|(id, (c, l))| {
+                let lex = match (l, max_lex > 0.0) {
+                    (Some(l), true) => l / max_lex,
+                    _ => 0.0,
+                };
+                (id, w * sem_norm(c) + (1.0 - w) * lex, c, l)
+            })
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(opts.limit);
-        Ok(hits)
+        self.materialize(&snap, hits.into_iter())
     }
 
     /// Exact cosines of the query with some memories' vectors.
@@ -318,4 +326,16 @@ impl Spine {
         }
         Ok(out)
     }
+}
+
+/// The `limit` best (id, BM25) of the memories of `filter` for `query`.
+fn lexical_ranked(
+    snap: &crate::read::Snapshot,
+    query: &str,
+    limit: usize,
+    filter: &RoaringBitmap,
+) -> Result<Vec<(u64, f32)>> {
+    let hits = memspine_index::lexical::search(&snap.txn, query, limit, Some(filter))
+        .map_err(|e| Error::Index(e.to_string()))?;
+    Ok(hits.into_iter().map(|(id, s)| (u64::from(id), s)).collect())
 }
