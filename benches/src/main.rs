@@ -249,7 +249,10 @@ fn run(cfg: &Config) -> Result<Report> {
     };
     let recall = if cfg.shape.dim > 0 && cfg.recall {
         let r = recall::measure(&cx, RECALL_QUERIES, cfg.shape.seed)?;
-        eprintln!("recall@10: global {:.4}, scoped {:.4}", r.global, r.scoped);
+        eprintln!(
+            "recall@10: global {:.4}, scoped {:.4}, hybrid {:.4}",
+            r.global, r.scoped, r.hybrid
+        );
         Some(r)
     } else {
         None

@@ -25,6 +25,10 @@ pub struct RecallReport {
     pub global: f64,
     /// Mean recall@k of the default search, filtered to one user.
     pub scoped: f64,
+    /// Mean recall@k of the default hybrid search (query text and vector) against hybrid search
+    /// with exact vector search, whole database.
+    #[serde(default)]
+    pub hybrid: f64,
     /// Mean latency of the exact global search, ms (the cost recall is bought against).
     pub exact_global_mean_ms: f64,
     /// Mean latency of the default global search in this loop, ms.
@@ -34,17 +38,20 @@ pub struct RecallReport {
 /// Runs `queries` seeded queries in each scope.
 pub fn measure(cx: &OpCtx, queries: usize, seed: u64) -> Result<RecallReport> {
     let mut rng = Rng::derive(seed, 0x4EC0);
-    let (mut global, mut scoped) = (0.0, 0.0);
+    let (mut global, mut scoped, mut hybrid) = (0.0, 0.0, 0.0);
     let (mut t_exact, mut t_default) = (0.0, 0.0);
     for _ in 0..queries {
-        let Some((_, v)) = cx.w.query_vector(&mut rng) else {
+        let Some((cluster, v)) = cx.w.query_vector(&mut rng) else {
             anyhow::bail!("recall needs vectors (--dim > 0)");
         };
-        let (r, te, td) = one(cx, &v, Filter::default())?;
+        let text = cx.w.query_text(cx.w.topic_of(cluster), &mut rng);
+        hybrid += one(cx, &v, &text, SearchMode::Hybrid, Filter::default())?.0;
+        let (r, te, td) = one(cx, &v, "", SearchMode::Semantic, Filter::default())?;
         global += r;
         t_exact += te;
         t_default += td;
-        scoped += one(cx, &v, Filter::user(cx.w.user(&mut rng)))?.0;
+        let user = Filter::user(cx.w.user(&mut rng));
+        scoped += one(cx, &v, "", SearchMode::Semantic, user)?.0;
     }
     let n = queries.max(1) as f64;
     Ok(RecallReport {
@@ -52,24 +59,31 @@ pub fn measure(cx: &OpCtx, queries: usize, seed: u64) -> Result<RecallReport> {
         k: K,
         global: global / n,
         scoped: scoped / n,
+        hybrid: hybrid / n,
         exact_global_mean_ms: t_exact / n,
         default_global_mean_ms: t_default / n,
     })
 }
 
 /// Recall of one query, and the exact and default search times in ms.
-fn one(cx: &OpCtx, v: &[f32], filter: Filter) -> Result<(f64, f64, f64)> {
+fn one(
+    cx: &OpCtx,
+    v: &[f32],
+    text: &str,
+    mode: SearchMode,
+    filter: Filter,
+) -> Result<(f64, f64, f64)> {
     let mut opts = SearchOptions {
         limit: K,
         filter,
-        mode: SearchMode::Semantic,
+        mode,
         vector: Some(v.to_vec()),
         track_access: false,
         ..SearchOptions::default()
     };
-    let (fast, td) = ids(cx, &opts)?;
+    let (fast, td) = ids(cx, text, &opts)?;
     opts.exact = true;
-    let (exact, te) = ids(cx, &opts)?;
+    let (exact, te) = ids(cx, text, &opts)?;
     if exact.is_empty() {
         return Ok((1.0, te, td));
     }
@@ -77,9 +91,9 @@ fn one(cx: &OpCtx, v: &[f32], filter: Filter) -> Result<(f64, f64, f64)> {
     Ok((found as f64 / exact.len() as f64, te, td))
 }
 
-fn ids(cx: &OpCtx, opts: &SearchOptions) -> Result<(HashSet<MemoryId>, f64)> {
+fn ids(cx: &OpCtx, text: &str, opts: &SearchOptions) -> Result<(HashSet<MemoryId>, f64)> {
     let t = Instant::now();
-    let hits = cx.db.search("", opts)?;
+    let hits = cx.db.search(text, opts)?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
     Ok((hits.into_iter().map(|h| h.id).collect(), ms))
 }

@@ -137,7 +137,7 @@ impl Spine {
         let q = self.query_vector(query, opts)?;
         let snap = self.snapshot()?;
         let filter = snap.filter(&opts.filter)?;
-        let ranked = self.semantic_ranked(&snap, &q, &filter, opts)?;
+        let ranked = self.semantic_ranked(&snap, &q, &filter, opts, opts.limit)?;
         let scored = ranked.into_iter().map(|(id, s)| (id, s, Some(s), None));
         self.materialize(&snap, scored)
     }
@@ -149,13 +149,16 @@ impl Spine {
             .ok_or_else(|| Error::invalid("mode", "this database stores no vectors (dimension 0)"))
     }
 
-    /// The `opts.limit` best (id, cosine) of the memories of `filter` with vectors.
+    /// The `opts.limit` best (id, cosine) of the memories of `filter` with vectors. Of those,
+    /// the caller needs the first `precise` ranked as exactly as the quantized path can (its
+    /// rescoring pool is sized for them); the rest are candidates for another ranking.
     fn semantic_ranked(
         &self,
         snap: &crate::read::Snapshot,
         q: &[f32],
         filter: &RoaringBitmap,
         opts: &SearchOptions,
+        precise: usize,
     ) -> Result<Vec<(u64, f32)>> {
         let vs = self.search_vectors()?;
         let ids = filter & snap.global("vec")?.as_ref();
@@ -165,7 +168,11 @@ impl Spine {
         let iopts = if opts.exact {
             memspine_index::SearchOptions::exact()
         } else {
-            memspine_index::SearchOptions::default()
+            use memspine_index::vector::{DEFAULT_POOL_MIN, DEFAULT_POOL_PER_K};
+            memspine_index::SearchOptions {
+                pool: DEFAULT_POOL_MIN.max(precise.saturating_mul(DEFAULT_POOL_PER_K)),
+                ..Default::default()
+            }
         };
         // A scope's own copy of its records when it has (or is worth) one; large sets through
         // the partitioned index when there is one (docs/design.md).
@@ -250,7 +257,12 @@ impl Spine {
             lexical_ranked(&snap, query, pool, &filter)?
         };
         let (semantic, q) = match (&self.inner.vectors, self.query_vector(query, opts)) {
-            (Some(_), Ok(q)) => (self.semantic_ranked(&snap, &q, &filter, &wide)?, q),
+            // The fused top `limit` come from the best of both lists: the semantic list's tail
+            // needs no more precision than a `limit`-long search gets.
+            (Some(_), Ok(q)) => (
+                self.semantic_ranked(&snap, &q, &filter, &wide, opts.limit)?,
+                q,
+            ),
             _ => {
                 let top = lexical.into_iter().take(opts.limit);
                 return self.materialize(&snap, top.map(|(id, s)| (id, s, None, Some(s))));

@@ -200,7 +200,11 @@ pub fn summary(
     ];
     if let Some(r) = recall {
         let article = "94 % hybrid, 92 % vector, 96 % graph, 78 % log (vs human labels)";
-        for (scope, v) in [("global", r.global), ("scoped", r.scoped)] {
+        for (scope, v) in [
+            ("global", r.global),
+            ("scoped", r.scoped),
+            ("hybrid", r.hybrid),
+        ] {
             rows.push(SummaryRow::new(
                 format!("recall@{} {scope} vs exact", r.k),
                 Some(v * 100.0),
