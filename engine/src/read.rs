@@ -6,7 +6,7 @@ use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::bitmaps;
-use crate::clock::{Micros, HOUR};
+use crate::clock::{Micros, DAY, HOUR};
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{Event, LogReader};
@@ -243,20 +243,61 @@ impl Snapshot {
         Ok(out)
     }
 
-    /// Newest memories by creation time among `allowed`, newest first.
+    /// Newest memories by creation time among `allowed`, newest first (ties: higher id
+    /// first). A set that is dense among the newest memories is found by walking `by_created`
+    /// back from the end; a sparse one (a light user among everyone's memories, whose newest
+    /// ten may go back months) through the day buckets instead, so the walk never covers most of
+    /// the index.
     pub(crate) fn newest(&self, count: usize, allowed: &RoaringBitmap) -> Result<Vec<u64>> {
+        if count == 0 || allowed.is_empty() {
+            return Ok(Vec::new());
+        }
         let t = self.txn.open_table(BY_CREATED)?;
+        let budget = count.saturating_mul(64).max(4096);
         let mut out = Vec::with_capacity(count);
-        for e in t.iter()?.rev() {
-            if out.len() >= count {
-                break;
-            }
+        for e in t.iter()?.rev().take(budget) {
             let id = e?.0.value().1;
             if allowed.contains(id as u32) {
                 out.push(id);
+                if out.len() >= count {
+                    return Ok(out);
+                }
             }
         }
-        Ok(out)
+        let (Some(first), Some(last)) = (t.first()?, t.last()?) else {
+            return Ok(out);
+        };
+        let (oldest, newest) = (first.0.value().0 / DAY, last.0.value().0 / DAY);
+        self.newest_by_days(count, allowed, oldest, newest)
+    }
+
+    /// [`Self::newest`] through the day buckets: whole days, newest first, until they hold
+    /// `count` of `allowed` (every member of `allowed` outside them is older than all inside),
+    /// then those ordered by their records' creation times.
+    fn newest_by_days(
+        &self,
+        count: usize,
+        allowed: &RoaringBitmap,
+        oldest: u64,
+        newest: u64,
+    ) -> Result<Vec<u64>> {
+        let t = self.txn.open_table(BITMAPS)?;
+        let mut found = RoaringBitmap::new();
+        // A week of day buckets per range read.
+        let mut hi = newest + 1;
+        while hi > oldest && found.len() < count as u64 {
+            let lo = hi.saturating_sub(7).max(oldest);
+            let days = bitmaps::load_names(&t, &bitmaps::day_name(lo), &bitmaps::day_name(hi))?;
+            found |= days & allowed;
+            hi = lo;
+        }
+        let mut dated: Vec<(Micros, u64)> = self
+            .memories(found.iter().map(u64::from))?
+            .into_iter()
+            .map(|m| (m.created_at, m.id.0))
+            .collect();
+        dated.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(dated.into_iter().take(count).map(|(_, id)| id).collect())
     }
 }
 
