@@ -10,18 +10,7 @@ use memspine::{Filter, Memory, MemoryId, NewMemory, Spine};
 
 const DAY: u64 = 86_400_000_000;
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+use common::SplitMix as Rng;
 
 /// Brute force: every memory of the filter, newest first (ties: higher id first).
 fn reference(db: &Spine, filter: &Filter, count: usize) -> Vec<MemoryId> {

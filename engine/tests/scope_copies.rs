@@ -16,27 +16,14 @@ use memspine::{
 
 const DIM: usize = 16;
 
-/// SplitMix64.
-struct Rng(u64);
+use common::SplitMix as Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A vector near one of 4 directions, so that near ties and clusters occur.
-    fn vector(&mut self) -> Vec<f32> {
-        let c = (self.next() % 4) as usize;
-        (0..DIM)
-            .map(|i| {
-                let base = if i % 4 == c { 1.0 } else { 0.0 };
-                base + ((self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.6
-            })
-            .collect()
-    }
+/// A vector near one of 4 directions, so that near ties and clusters occur.
+fn vector(r: &mut Rng) -> Vec<f32> {
+    let c = (r.next() % 4) as usize;
+    (0..DIM)
+        .map(|i| f32::from(u8::from(i % 4 == c)) + r.centred() * 0.6)
+        .collect()
 }
 
 fn open(dir: &tempfile::TempDir, budget: usize) -> Spine {
@@ -57,7 +44,7 @@ fn store(db: &Spine, r: &mut Rng, user: &str, n: usize) -> Vec<MemoryId> {
             NewMemory::new(format!("{user} memory {i}"))
                 .user(user)
                 .tag(tag)
-                .vector(r.vector())
+                .vector(vector(r))
         })
         .collect();
     db.store_batch(batch).unwrap()
@@ -88,7 +75,7 @@ fn both(db: &Spine, q: &[f32], filter: &Filter) -> (Ranked, Ranked) {
 
 fn check(db: &Spine, r: &mut Rng, users: &[&str]) {
     for _ in 0..8 {
-        let q = r.vector();
+        let q = vector(r);
         for u in users {
             for filter in [
                 Filter::user(*u),
@@ -130,7 +117,7 @@ fn scoped_search_through_a_copy_is_exact_as_the_scope_changes() {
     store(&db, &mut r, "alice", 800);
     for id in alice.iter().step_by(7) {
         let u = MemoryUpdate {
-            vector: Some(r.vector()),
+            vector: Some(vector(&mut r)),
             ..Default::default()
         };
         db.update(*id, u).unwrap();

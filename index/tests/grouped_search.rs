@@ -8,25 +8,9 @@ use memspine_index::{Arena, Hit, SearchOptions};
 use proptest::prelude::*;
 use roaring::RoaringBitmap;
 
-/// SplitMix64: deterministic test data.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self, dim: usize) -> Vec<f32> {
-        let v: Vec<f32> = (0..dim)
-            .map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-            .collect();
-        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-        v.iter().map(|x| x / n).collect()
-    }
-}
+use common::Rng;
 
 fn slots_of(hits: &[Hit]) -> Vec<u32> {
     hits.iter().map(|h| h.slot).collect()
