@@ -84,12 +84,14 @@ impl Int8Group {
         self.records.get(i * self.stride..(i + 1) * self.stride)
     }
 
-    /// Checks that every copied record equals the arena's (for `verify`): the position of the
-    /// first that differs, if one does.
+    /// Checks that every copied record equals the arena's (for `verify`): the slot of the
+    /// first that differs, if one does. Slots `snap` does not publish are skipped: a copy may
+    /// have been built from a newer snapshot than the one checked against.
     pub fn first_mismatch(&self, snap: &Snapshot) -> Option<u32> {
         self.slots
             .iter()
             .enumerate()
+            .filter(|&(_, &slot)| slot < snap.len())
             .find(|&(i, &slot)| snap.int8_record(slot) != self.record(i))
             .map(|(_, &slot)| slot)
     }

@@ -47,13 +47,17 @@ proptest! {
         arena.publish().unwrap();
         // The scope: every third slot; the group is built now, then more slots arrive.
         let scope: RoaringBitmap = (1..=n as u32).filter(|s| !s.is_multiple_of(3)).collect();
-        let group = Int8Group::build(&arena.snapshot(), &scope);
-        prop_assert_eq!(group.first_mismatch(&arena.snapshot()), None);
+        let group_snap = arena.snapshot();
+        let group = Int8Group::build(&group_snap, &scope);
+        prop_assert_eq!(group.first_mismatch(&group_snap), None);
         let later: Vec<Option<Vec<f32>>> = (0..n / 4).map(|_| Some(r.unit(dim as usize))).collect();
         arena.push_many(later.iter().map(|v| v.as_deref())).unwrap();
         arena.sync(false).unwrap();
         arena.publish().unwrap();
         let snap = arena.snapshot();
+        // A copy built from a newer snapshot than the one it is checked against is not damaged.
+        let newer = Int8Group::build(&snap, &(1..=(n + n / 4) as u32).collect());
+        prop_assert_eq!(newer.first_mismatch(&group_snap), None);
         let end = (n + n / 4) as u32;
         let candidates: RoaringBitmap = match shape {
             0 => scope.clone(),
