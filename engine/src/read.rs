@@ -352,13 +352,7 @@ impl Spine {
         let s = self.snapshot()?;
         let allowed = s.filter(filter)?;
         let ids = s.newest(count, &allowed)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(m) = s.memory(id)? {
-                out.push(m);
-            }
-        }
-        Ok(out)
+        s.memories(ids)
     }
 
     /// Events of the last `hours` hours, optionally of one type, oldest first (the article's

@@ -84,8 +84,8 @@ pub fn prefetch(bytes: &[u8]) {
 
 /// Integer dot product of an i16-quantized query with int8 codes (stored as bytes, each an
 /// `i8`), accumulated in i32 — the kernel of the filtered int8 scan. The caller keeps
-/// `Σ |q_i| · 127` below `i32::MAX` (the scan scales the query so). Our own loop, compiled for
-/// AVX2 when the CPU has it (`vpmaddwd`), chosen once at run time.
+/// `Σ |q_i| · 127` below `i32::MAX` (the scan scales the query so). AVX2 intrinsics when the
+/// CPU has them (`dot_i8_i16_avx2`: `vpmaddwd`), else the portable loop; chosen at run time.
 #[inline]
 pub fn dot_i8_i16(q: &[i16], codes: &[u8]) -> i32 {
     #[cfg(target_arch = "x86_64")]
