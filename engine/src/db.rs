@@ -44,7 +44,7 @@ pub struct Options {
     /// Memory for scope copies (default 256 MiB; 0 turns them off): the int8 records of the
     /// scopes being searched (a user's, session's or agent's memories with at least 2 048
     /// vectors), copied side by side so that a scoped search streams them instead of reading
-    /// one record per page of the arena. Built by the first scoped search that needs one, least
+    /// one record per page of the arena. Built in the background once a scoped search asks, least
     /// recently used dropped first, never on disk (docs/design.md, "Scope copies").
     pub scope_copy_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
