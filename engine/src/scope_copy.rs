@@ -110,6 +110,7 @@ impl ScopeCopies {
         }
         let found = sh.lookup(key);
         let stale = match &found {
+            Some(g) if eff == g.slots() => false,
             Some(g) => eff.len() - eff.intersection_len(g.slots()) > (g.len() as u64 / 8).max(64),
             None => true,
         };

@@ -15,9 +15,14 @@
 
 use roaring::RoaringBitmap;
 
+use crate::arena::format::INT8_HEADER;
 use crate::arena::Snapshot;
 use crate::error::Result;
+use crate::kernels;
 use crate::vector::{par_map, split, Hit, Int8Part, QuantQuery, SearchOptions, PARALLEL_MIN};
+
+/// Records scored per call of the batched int8 kernel.
+const BATCH: usize = 32;
 
 /// The int8 records of a set of slots, in slot order, side by side.
 #[derive(Debug)]
@@ -79,6 +84,13 @@ impl Int8Group {
         self.records.capacity() + self.slots.capacity() * 4 + self.set.serialized_size()
     }
 
+    /// The records at positions `r`, side by side.
+    fn records_of(&self, r: std::ops::Range<usize>) -> &[u8] {
+        self.records
+            .get(r.start * self.stride..r.end * self.stride)
+            .unwrap_or(&[])
+    }
+
     /// The record at position `i`.
     fn record(&self, i: usize) -> Option<&[u8]> {
         self.records.get(i * self.stride..(i + 1) * self.stride)
@@ -119,9 +131,22 @@ impl Snapshot {
         if opts.exact || group.dim != self.dim() || group.stride != self.int8_stride() {
             return self.search(query, k, candidates, &SearchOptions::exact());
         }
-        let eff = candidates & self.present();
-        let inside = &eff & group.slots();
-        let outside = &eff - &inside;
+        // The common case first: the candidates are the group (a search by scope alone, no
+        // change since the copy was built). A group holds only slots that were present when
+        // it was built, and a published slot stays present, so below `len()` all are.
+        let whole =
+            candidates == group.slots() && group.slots().max().is_none_or(|m| m < self.len());
+        let (inside, outside) = if whole {
+            (
+                std::borrow::Cow::Borrowed(group.slots()),
+                RoaringBitmap::new(),
+            )
+        } else {
+            let eff = candidates & self.present();
+            let inside = &eff & group.slots();
+            let outside = eff - &inside;
+            (std::borrow::Cow::Owned(inside), outside)
+        };
         let q = QuantQuery::new(query);
         let mut parts = self.group_parts(&q, k, group, &inside);
         parts.extend(par_map(split(&outside), |range| {
@@ -159,8 +184,20 @@ impl Snapshot {
                 }
             };
             if whole {
-                // A scope without other filters: every record, in order.
-                (start..end).for_each(&mut offer);
+                // A scope without other filters: every record, in order, the dots a block at
+                // a time.
+                let mut dots = [0i32; BATCH];
+                for b in (start..end).step_by(BATCH) {
+                    let e = (b + BATCH).min(end);
+                    let (recs, dots) = (group.records_of(b..e), &mut dots[..e - b]);
+                    kernels::dot_i8_i16_many(&q.codes, recs, group.stride, INT8_HEADER, dots);
+                    for (i, &dot) in (b..e).zip(dots.iter()) {
+                        let head = group.record(i).and_then(|r| self.decode_int8(r));
+                        if let (Some(&slot), Some((scale, error, _))) = (group.slots.get(i), head) {
+                            part.offer_dot(q, slot, scale, error, dot);
+                        }
+                    }
+                }
             } else if let (Some(&lo), Some(&hi)) =
                 (group.slots.get(start), group.slots.get(end - 1))
             {

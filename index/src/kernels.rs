@@ -96,8 +96,48 @@ pub fn dot_i8_i16(q: &[i16], codes: &[u8]) -> i32 {
     dot_i8_i16_body(q, codes)
 }
 
+/// [`dot_i8_i16`] of `q` with each of `out.len()` records laid side by side in `records`,
+/// `stride` bytes apart, their codes starting `skip` bytes into each: `out[i]` = the dot with
+/// `records[i·stride + skip ..]`. One call per block of records instead of one per record: the
+/// run-time dispatch is paid once and consecutive records' sums overlap in the CPU. A record
+/// cut short by the end of `records` gets the dot of what it holds.
+pub fn dot_i8_i16_many(q: &[i16], records: &[u8], stride: usize, skip: usize, out: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `dot_i8_i16_many_avx2` only requires the `avx2` feature, detected just above.
+        unsafe { dot_i8_i16_many_avx2(q, records, stride, skip, out) };
+        return;
+    }
+    many_body(records, stride, skip, out, |c| dot_i8_i16_body(q, c));
+}
+
+/// Applies `dot` to the codes of each record for [`dot_i8_i16_many`].
+#[inline(always)]
+fn many_body(
+    records: &[u8],
+    stride: usize,
+    skip: usize,
+    out: &mut [i32],
+    mut dot: impl FnMut(&[u8]) -> i32,
+) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let codes = records.get(i * stride + skip..).unwrap_or(&[]);
+        *o = dot(codes.get(..stride - skip.min(stride)).unwrap_or(codes));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_i8_i16_many_avx2(q: &[i16], records: &[u8], stride: usize, skip: usize, out: &mut [i32]) {
+    // Closures inherit the `avx2` feature, which is all `dot_i8_i16_avx2` requires.
+    many_body(records, stride, skip, out, |c| dot_i8_i16_avx2(q, c));
+}
+
 #[inline(always)]
 fn dot_i8_i16_body(q: &[i16], codes: &[u8]) -> i32 {
+    // Extra elements are ignored, as by the AVX2 kernel.
+    let n = q.len().min(codes.len());
+    let (q, codes) = (&q[..n], &codes[..n]);
     let mut acc = [0i32; 16];
     let (cq, cc) = (q.chunks_exact(16), codes.chunks_exact(16));
     let (rq, rc) = (cq.remainder(), cc.remainder());
@@ -121,6 +161,7 @@ fn dot_i8_i16_body(q: &[i16], codes: &[u8]) -> i32 {
 /// 16.5 ns with one accumulator chain). The result is the same integer.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline]
 fn dot_i8_i16_avx2(q: &[i16], codes: &[u8]) -> i32 {
     use std::arch::x86_64::{
         __m128i, __m256i, _mm256_add_epi32, _mm256_castsi256_si128, _mm256_cvtepi8_epi16,
@@ -333,6 +374,28 @@ mod tests {
                 assert_eq!(i64::from(dot_i8_i16(&q, &codes)), want, "dim {dim}");
                 assert_eq!(i64::from(dot_i8_i16_body(&q, &codes)), want, "dim {dim}");
             }
+        }
+    }
+
+    #[test]
+    fn batched_int8_dot_scores_each_record() {
+        for dim in [0usize, 1, 17, 32, 100, 384] {
+            let q: Vec<i16> = (0..dim)
+                .map(|i| ((i as i32 * 7919) % 4_001 - 2_000) as i16)
+                .collect();
+            let codes: Vec<u8> = (0..dim).map(|i| (i * 37 % 256) as u8).collect();
+            // Three records side by side, 8 header bytes each, the last one cut short.
+            let mut recs = Vec::new();
+            for r in 0..3u8 {
+                recs.extend(std::iter::repeat_n(r, 8));
+                recs.extend(&codes);
+            }
+            recs.truncate(recs.len() - dim / 2);
+            let mut out = [0i32; 3];
+            dot_i8_i16_many(&q, &recs, dim + 8, 8, &mut out);
+            let whole = dot_i8_i16_body(&q, &codes);
+            let cut = dot_i8_i16_body(&q, &codes[..dim - dim / 2]);
+            assert_eq!(out, [whole, whole, cut], "dim {dim}");
         }
     }
 

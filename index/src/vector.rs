@@ -389,7 +389,7 @@ impl Snapshot {
 
 /// A query quantized for the int8 scan: `query ≈ step · codes`.
 pub(crate) struct QuantQuery {
-    codes: Vec<i16>,
+    pub(crate) codes: Vec<i16>,
     step: f32,
     /// `‖query‖`, rounded up.
     norm: f32,
@@ -466,7 +466,20 @@ impl Int8Part {
         error: f32,
         codes: &[u8],
     ) {
-        let a = scale * q.step * kernels::dot_i8_i16(&q.codes, codes) as f32;
+        self.offer_dot(q, slot, scale, error, kernels::dot_i8_i16(&q.codes, codes));
+    }
+
+    /// [`Int8Part::offer`] with the record's integer dot with the query's codes computed.
+    #[inline]
+    pub(crate) fn offer_dot(
+        &mut self,
+        q: &QuantQuery,
+        slot: u32,
+        scale: f32,
+        error: f32,
+        dot: i32,
+    ) {
+        let a = scale * q.step * dot as f32;
         let m = q.norm * error + scale * q.code_error + q.delta;
         let (lo, hi) = (a - m, a + m);
         if hi < self.floor {

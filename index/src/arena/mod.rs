@@ -18,7 +18,7 @@
 //! cut; anything else wrong is [`Error::ArenaNeedsRebuild`], and the engine rebuilds with
 //! `create` + `push_many`.
 
-mod format;
+pub(crate) mod format;
 mod mmap;
 mod snapshot;
 
