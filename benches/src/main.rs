@@ -228,10 +228,16 @@ fn run(cfg: &Config) -> Result<Report> {
         load.open_ms_median,
         load.storage_efficiency * 100.0
     );
+    let user_10k = ops::user_near(&db, w.users, 10_000)?;
+    eprintln!(
+        "scoped_search_10k searches {} ({} memories)",
+        user_10k.0, user_10k.1
+    );
     let cx = OpCtx {
         db: &db,
         w: &w,
         entities: &entities,
+        user_10k: &user_10k.0,
     };
     let spec = RunSpec {
         threads: cfg.threads,

@@ -19,7 +19,7 @@ use crate::arena::format::INT8_HEADER;
 use crate::arena::Snapshot;
 use crate::error::Result;
 use crate::kernels;
-use crate::vector::{par_map, split, Hit, Int8Part, QuantQuery, SearchOptions, PARALLEL_MIN};
+use crate::vector::{par_map, split, Hit, Int8Part, QuantQuery, SearchOptions};
 
 /// Records scored per call of the batched int8 kernel.
 const BATCH: usize = 32;
@@ -148,71 +148,61 @@ impl Snapshot {
             (std::borrow::Cow::Owned(inside), outside)
         };
         let q = QuantQuery::new(query);
-        let mut parts = self.group_parts(&q, k, group, &inside);
+        let mut parts = vec![self.group_part(&q, k, group, &inside)];
         parts.extend(par_map(split(&outside), |range| {
             self.int8_part(&q, k, &outside, range)
         }));
         Ok(self.finish_int8(query, k, parts))
     }
 
-    /// The int8 parts of the slots of `inside` (all in `group`), read from the group.
-    fn group_parts(
+    /// The int8 part of the slots of `inside` (all in `group`), read from the group.
+    ///
+    /// On one core: the scan streams the copy at memory speed, and splitting it across cores
+    /// did not pay for handing half of it to another thread, whether other searches ran or not
+    /// (10K of 1M, one / two threads searching: p95 0.37–0.44 / 0.60–0.66 ms split, 0.34–0.37 /
+    /// 0.39–0.46 ms not; `memspine-bench --ops scoped_search_10k --threads 1|2`).
+    fn group_part(
         &self,
         q: &QuantQuery,
         k: usize,
         group: &Int8Group,
         inside: &RoaringBitmap,
-    ) -> Vec<Int8Part> {
-        if inside.is_empty() {
-            return Vec::new();
-        }
-        let n = group.len();
-        let halves = if inside.len() >= PARALLEL_MIN {
-            rayon::current_num_threads().max(1)
-        } else {
-            1
-        };
-        let chunk = n.div_ceil(halves).max(1);
-        let whole = inside.len() == n as u64;
-        par_map((0..n).step_by(chunk).collect(), |start| {
-            let end = (start + chunk).min(n);
-            let mut part = Int8Part::new(k);
-            let mut offer = |i: usize| {
-                let rec = group.record(i).and_then(|r| self.decode_int8(r));
-                if let (Some(&slot), Some((scale, error, codes))) = (group.slots.get(i), rec) {
-                    part.offer(q, slot, scale, error, codes);
-                }
-            };
-            if whole {
-                // A scope without other filters: every record, in order, the dots a block at
-                // a time.
-                let mut dots = [0i32; BATCH];
-                for b in (start..end).step_by(BATCH) {
-                    let e = (b + BATCH).min(end);
-                    let (recs, dots) = (group.records_of(b..e), &mut dots[..e - b]);
-                    kernels::dot_i8_i16_many(&q.codes, recs, group.stride, INT8_HEADER, dots);
-                    for (i, &dot) in (b..e).zip(dots.iter()) {
-                        let head = group.record(i).and_then(|r| self.decode_int8(r));
-                        if let (Some(&slot), Some((scale, error, _))) = (group.slots.get(i), head) {
-                            part.offer_dot(q, slot, scale, error, dot);
-                        }
-                    }
-                }
-            } else if let (Some(&lo), Some(&hi)) =
-                (group.slots.get(start), group.slots.get(end - 1))
-            {
-                // A merge of the candidates (a subset of the group) with the group's slots.
-                let mut i = start;
-                for slot in inside.range(lo..=hi) {
-                    while group.slots.get(i).is_some_and(|&s| s < slot) {
-                        i += 1;
-                    }
-                    if group.slots.get(i) == Some(&slot) {
-                        offer(i);
-                    }
+    ) -> Int8Part {
+        let mut part = Int8Part::new(k);
+        let offer = |part: &mut Int8Part, i: usize, dot: Option<i32>| {
+            let rec = group.record(i).and_then(|r| self.decode_int8(r));
+            if let (Some(&slot), Some((scale, error, codes))) = (group.slots.get(i), rec) {
+                match dot {
+                    Some(dot) => part.offer_dot(q, slot, scale, error, dot),
+                    None => part.offer(q, slot, scale, error, codes),
                 }
             }
-            part.done()
-        })
+        };
+        let n = group.len();
+        if inside.len() == n as u64 {
+            // A scope without other filters: every record, in order, the dots a block at a
+            // time.
+            let mut dots = [0i32; BATCH];
+            for b in (0..n).step_by(BATCH) {
+                let e = (b + BATCH).min(n);
+                let (recs, dots) = (group.records_of(b..e), &mut dots[..e - b]);
+                kernels::dot_i8_i16_many(&q.codes, recs, group.stride, INT8_HEADER, dots);
+                for (i, &dot) in (b..e).zip(dots.iter()) {
+                    offer(&mut part, i, Some(dot));
+                }
+            }
+        } else {
+            // A merge of the candidates (a subset of the group) with the group's slots.
+            let mut i = 0;
+            for slot in inside {
+                while group.slots.get(i).is_some_and(|&s| s < slot) {
+                    i += 1;
+                }
+                if group.slots.get(i) == Some(&slot) {
+                    offer(&mut part, i, None);
+                }
+            }
+        }
+        part.done()
     }
 }

@@ -23,6 +23,22 @@ pub struct OpCtx<'a> {
     pub w: &'a Workload,
     /// Names of the graph's entities (what the load's facts created).
     pub entities: &'a [String],
+    /// The user with nearest 10 000 live memories ([`user_near`]).
+    pub user_10k: &'a str,
+}
+
+/// Of the 64 most active users, the one whose number of live memories is nearest `n`, with
+/// that number.
+pub fn user_near(db: &Spine, users: usize, n: usize) -> Result<(String, usize)> {
+    let mut best = ("u0".to_owned(), 0usize);
+    for u in 0..users.min(64) {
+        let name = format!("u{u}");
+        let size = db.filter_ids(&memspine::Filter::user(name.as_str()))?.len();
+        if u == 0 || size.abs_diff(n) < best.1.abs_diff(n) {
+            best = (name, size);
+        }
+    }
+    Ok(best)
 }
 
 /// What one call returned: its number of results (hits, entities) and, for graph reads, the

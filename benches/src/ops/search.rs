@@ -31,10 +31,20 @@ pub(super) fn ops() -> Vec<OpSpec> {
             name: "scoped_search",
             about: "search(limit 10, semantic, user = u by activity, query vector given)",
             article: Some(Article::Vector),
-            target_p95_ms: Some(0.3),
+            target_p95_ms: None,
             needs_vectors: true,
             variants: &[],
             run: |cx, rng| scoped(cx, rng).map(Out::from),
+        },
+        OpSpec {
+            name: "scoped_search_10k",
+            about: "search(limit 10, semantic, user = the one of nearest 10 000 live memories, \
+                    query vector given)",
+            article: Some(Article::Vector),
+            target_p95_ms: Some(0.3),
+            needs_vectors: true,
+            variants: &[],
+            run: |cx, rng| scoped_10k(cx, rng).map(Out::from),
         },
     ]
 }
@@ -65,6 +75,13 @@ fn semantic(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
 
 fn hybrid(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
     let (text, opts) = query(cx, rng, SearchMode::Hybrid)?;
+    Ok(cx.db.search(&text, &opts)?.len())
+}
+
+/// The issue's case: one scope of about 10K memories among all of them.
+fn scoped_10k(cx: &OpCtx, rng: &mut Rng) -> Result<usize> {
+    let (text, mut opts) = query(cx, rng, SearchMode::Semantic)?;
+    opts.filter = Filter::user(cx.user_10k);
     Ok(cx.db.search(&text, &opts)?.len())
 }
 
