@@ -387,8 +387,21 @@ impl Spine {
         cands: Vec<Candidate>,
         opts: &ContextOptions,
     ) -> Result<(Vec<Candidate>, Vec<Dropped>)> {
-        let vectors = self.vectors_of(&cands)?;
+        // The candidates' vectors, read in place from one arena snapshot (never copied).
+        let arena = match &self.inner.vectors {
+            Some(vs) => Some((vs.snapshot()?, vs.overrides()?)),
+            None => None,
+        };
+        let vector_of = |c: &Candidate| -> Option<&[f32]> {
+            let (snap, o) = arena.as_ref()?;
+            c.memory
+                .has_vector
+                .then(|| snap.vector(o.slot_of(c.memory.id.0)))
+                .flatten()
+        };
         let mut kept: Vec<Candidate> = Vec::new();
+        // The vectors of the kept candidates that have one.
+        let mut kept_vectors: Vec<(&[f32], MemoryId)> = Vec::new();
         let mut seen_text: HashMap<String, MemoryId> = HashMap::new();
         let mut dropped = Vec::new();
         for c in cands {
@@ -397,46 +410,31 @@ impl Spine {
                 continue;
             }
             let norm = normalise_text(&c.memory.content);
-            if c.section == Section::Pinned {
-                // Pinned memories are always kept: no need to look for what they duplicate.
-                seen_text.entry(norm).or_insert(c.memory.id);
-                kept.push(c);
-                continue;
-            }
-            let dup = seen_text.get(&norm).copied().or_else(|| {
-                let v = vectors.get(&c.memory.id)?;
-                kept.iter().find_map(|k| {
-                    let kv = vectors.get(&k.memory.id)?;
-                    (dot(v, kv) >= opts.duplicate_threshold).then_some(k.memory.id)
+            let v = vector_of(&c);
+            // Pinned memories are always kept: no need to look for what they duplicate.
+            let dup = (c.section != Section::Pinned)
+                .then(|| {
+                    seen_text.get(&norm).copied().or_else(|| {
+                        let v = v?;
+                        kept_vectors
+                            .iter()
+                            .find(|(kv, _)| dot(v, kv) >= opts.duplicate_threshold)
+                            .map(|&(_, id)| id)
+                    })
                 })
-            });
+                .flatten();
             match dup {
-                Some(of) if c.section != Section::Pinned => {
-                    dropped.push(drop_of(&c, DropReason::Duplicate { of }))
-                }
-                _ => {
+                Some(of) => dropped.push(drop_of(&c, DropReason::Duplicate { of })),
+                None => {
                     seen_text.entry(norm).or_insert(c.memory.id);
+                    if let Some(v) = v {
+                        kept_vectors.push((v, c.memory.id));
+                    }
                     kept.push(c);
                 }
             }
         }
         Ok((kept, dropped))
-    }
-
-    /// The vectors of candidates that have one (for duplicate detection).
-    fn vectors_of(&self, cands: &[Candidate]) -> Result<HashMap<MemoryId, Vec<f32>>> {
-        let mut out = HashMap::new();
-        let Some(vs) = &self.inner.vectors else {
-            return Ok(out);
-        };
-        let snap = vs.snapshot()?;
-        let o = vs.overrides()?;
-        for c in cands.iter().filter(|c| c.memory.has_vector) {
-            if let Some(v) = snap.vector(o.slot_of(c.memory.id.0)) {
-                out.insert(c.memory.id, v.to_vec());
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -478,15 +476,27 @@ fn drop_of(c: &Candidate, reason: DropReason) -> Dropped {
     }
 }
 
+/// The words of `s` trimmed of punctuation, lowercased, joined by single spaces (two texts
+/// that differ only in case, spacing and surrounding punctuation are the same text). One
+/// output string, no allocation per word; ASCII words lowercased byte by byte.
 fn normalise_text(s: &str) -> String {
-    s.split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if w.is_ascii() {
+            out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            // `str::to_lowercase` knows a word-final capital sigma, `char`'s does not.
+            out.push_str(&w.to_lowercase());
+        }
+    }
+    out
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -738,5 +748,20 @@ fn pack(
         mentioned_entities: graph.mentioned,
         facts: chosen_facts,
         dropped_facts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_text;
+
+    #[test]
+    fn normalised_text_ignores_case_spacing_and_surrounding_punctuation() {
+        assert_eq!(normalise_text("  Hello,   WORLD! "), "hello world");
+        assert_eq!(normalise_text("«Ça» -- va?"), "ça va");
+        assert_eq!(normalise_text("don't stop"), "don't stop");
+        // The word-final capital sigma lowercases as `str::to_lowercase` does.
+        assert_eq!(normalise_text("ΟΔΟΣ odos"), "οδος odos");
+        assert_eq!(normalise_text(" ... "), "");
     }
 }

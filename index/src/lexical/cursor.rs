@@ -1,5 +1,7 @@
 //! A forward cursor over one term's postings blocks, with block skipping.
 
+use std::sync::Arc;
+
 use super::format::{self, Block, BlockHeader};
 use super::tables::db;
 use crate::error::Result;
@@ -24,7 +26,7 @@ pub(crate) struct Cursor<'t> {
     table: &'t PostingsTable,
     term_id: u32,
     iter: Range<'static, (u32, u32), &'static [u8]>,
-    block: Block,
+    block: Arc<Block>,
     header: BlockHeader,
     /// Key and bytes of the current block while it is not decoded.
     raw: Option<(u32, Guard)>,
@@ -50,7 +52,7 @@ impl<'t> Cursor<'t> {
             table,
             term_id,
             iter,
-            block: Block::default(),
+            block: Arc::default(),
             header,
             raw: None,
             pos: 0,
@@ -87,7 +89,7 @@ impl<'t> Cursor<'t> {
         let Some((key, guard)) = self.raw.take() else {
             return Ok(());
         };
-        self.header = format::decode_block(self.term_id, key, guard.value(), &mut self.block)?;
+        (self.header, self.block) = super::cache::decode_block(self.term_id, key, guard.value())?;
         let target = self.cur;
         self.pos = self.block.docs.partition_point(|&d| u64::from(d) < target);
         self.sync_cur()

@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cache;
 mod cursor;
 pub mod format;
 mod search;

@@ -1,0 +1,139 @@
+//! Decoded postings blocks, shared by the lexical queries of the process.
+//!
+//! A filtered query decodes one block per term for each document of the filter it visits
+//! (LEB128 postings, crc checked): for a scope of thousands of memories that is thousands of
+//! decodes, most of them of blocks the previous query decoded too. The cache keeps decoded
+//! blocks keyed by `(term id, block key)` together with the block's stored bytes; a hit is
+//! taken only when the stored bytes are still the same bytes (a block rewritten since, in this
+//! database or in another one open in the process, is decoded again), so a cached block is
+//! exactly what decoding the current bytes gives. Bounded: 16 shards of at most 2 MiB each
+//! (32 MiB); a full shard is emptied.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::format::{self, Block, BlockHeader};
+use crate::error::Result;
+
+const SHARDS: usize = 16;
+const SHARD_BYTES: usize = 2 << 20;
+
+struct Entry {
+    raw: Box<[u8]>,
+    header: BlockHeader,
+    block: Arc<Block>,
+}
+
+impl Entry {
+    fn bytes(&self) -> usize {
+        self.raw.len() + self.block.docs.len() * 12 + 96
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    map: HashMap<u64, Arc<Entry>, BuildHasherDefault<KeyHasher>>,
+    bytes: usize,
+}
+
+/// The key `term id << 32 | block key` is spread by one multiplication (no need for SipHash's
+/// resistance: keys come from the database, not from a caller choosing collisions).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+fn shards() -> &'static [Mutex<Shard>] {
+    static SHARDS_: OnceLock<Vec<Mutex<Shard>>> = OnceLock::new();
+    SHARDS_.get_or_init(|| (0..SHARDS).map(|_| Mutex::default()).collect())
+}
+
+fn shard_of(k: u64) -> &'static Mutex<Shard> {
+    let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let all = shards();
+    &all[(h >> 59) as usize % all.len()]
+}
+
+/// [`format::decode_block`] through the cache: the header and postings of the block
+/// `(term_id, key)` whose stored bytes are `bytes`.
+pub(crate) fn decode_block(
+    term_id: u32,
+    key: u32,
+    bytes: &[u8],
+) -> Result<(BlockHeader, Arc<Block>)> {
+    let k = u64::from(term_id) << 32 | u64::from(key);
+    let shard = shard_of(k);
+    let found = shard.lock().ok().and_then(|s| s.map.get(&k).cloned());
+    if let Some(e) = found.filter(|e| *e.raw == *bytes) {
+        return Ok((e.header, e.block.clone()));
+    }
+    let mut block = Block::default();
+    let header = format::decode_block(term_id, key, bytes, &mut block)?;
+    let block = Arc::new(block);
+    let e = Arc::new(Entry {
+        raw: bytes.into(),
+        header,
+        block: block.clone(),
+    });
+    if let Ok(mut s) = shard.lock() {
+        let size = e.bytes();
+        if s.bytes + size > SHARD_BYTES {
+            s.map.clear();
+            s.bytes = 0;
+        }
+        if let Some(old) = s.map.insert(k, e) {
+            s.bytes -= old.bytes();
+        }
+        s.bytes += size;
+    }
+    Ok((header, block))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(docs: &[u32]) -> Block {
+        Block {
+            docs: docs.to_vec(),
+            tfs: vec![1; docs.len()],
+            dls: vec![5; docs.len()],
+        }
+    }
+
+    #[test]
+    fn a_rewritten_block_is_decoded_again_and_bad_bytes_are_refused() {
+        // A term id no other test uses, so the shared cache holds nothing for it.
+        let (term, key) = (0xC0FF_EE00, 10);
+        let first = format::encode_block(key, &block(&[10, 12]));
+        let (_, a) = decode_block(term, key, &first).unwrap();
+        assert_eq!(a.docs, [10, 12]);
+        // The same bytes again: the cached block.
+        let (_, again) = decode_block(term, key, &first).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        // The block rewritten (a posting appended): decoded from its new bytes.
+        let second = format::encode_block(key, &block(&[10, 12, 17]));
+        let (h, b) = decode_block(term, key, &second).unwrap();
+        assert_eq!((b.docs.as_slice(), h.last_doc), (&[10, 12, 17][..], 17));
+        // Corrupt bytes under a cached key are checked, not served from the cache.
+        let mut bad = second.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 0x40;
+        assert!(decode_block(term, key, &bad).is_err());
+    }
+}
