@@ -115,7 +115,7 @@ impl Spine {
         Ok(hits)
     }
 
-    fn query_vector(&self, query: &str, opts: &SearchOptions) -> Result<Vec<f32>> {
+    pub(crate) fn query_vector(&self, query: &str, opts: &SearchOptions) -> Result<Vec<f32>> {
         match (&opts.vector, &self.inner.embedder) {
             (Some(v), _) => self.check_vector(v),
             (None, Some(e)) => crate::embedding::embed_all(e.as_ref(), &[query])?
@@ -152,7 +152,7 @@ impl Spine {
     /// The `opts.limit` best (id, cosine) of the memories of `filter` with vectors. Of those,
     /// the caller needs the first `precise` ranked as exactly as the quantized path can (its
     /// rescoring pool is sized for them); the rest are candidates for another ranking.
-    fn semantic_ranked(
+    pub(crate) fn semantic_ranked(
         &self,
         snap: &crate::read::Snapshot,
         q: &[f32],
@@ -341,7 +341,7 @@ impl Spine {
 }
 
 /// The `limit` best (id, BM25) of the memories of `filter` for `query`.
-fn lexical_ranked(
+pub(crate) fn lexical_ranked(
     snap: &crate::read::Snapshot,
     query: &str,
     limit: usize,

@@ -256,17 +256,67 @@ impl Spine {
     }
 
     /// Selection plus what the graph knows about the query's entities.
+    ///
+    /// Every source ranks ids on one snapshot with one evaluation of the filter; the records
+    /// of all the candidates are then read once (a memory found by several sources, or
+    /// pinned and found, is read once).
     fn select(&self, query: &str, opts: &ContextOptions) -> Result<(Vec<Candidate>, GraphContext)> {
         let now = self.now();
+        let snap = self.snapshot()?;
+        let allowed = snap.filter(&opts.filter)?;
+        let limit = opts.semantic_candidates.clamp(1, crate::MAX_LIMIT);
+        // (id, source, semantic, lexical), in the order the sources are listed.
+        let mut found: Vec<(u64, &'static str, Option<f32>, Option<f32>)> = Vec::new();
+        let pinned = &allowed & snap.global("pinned")?.as_ref();
+        found.extend(
+            pinned
+                .iter()
+                .map(|id| (u64::from(id), "pinned", None, None)),
+        );
+        for (id, s) in self.semantic_candidates(&snap, &allowed, query, opts, limit)? {
+            found.push((id, "semantic", Some(s), None));
+        }
+        if !query.trim().is_empty() {
+            let hits = crate::search::lexical_ranked(&snap, query, limit, &allowed)?;
+            let max = hits.iter().map(|h| h.1).fold(0f32, f32::max);
+            for (id, s) in hits {
+                let norm = if max > 0.0 { s / max } else { 0.0 };
+                found.push((id, "lexical", None, Some(norm)));
+            }
+        }
+        let graph = GraphContext::build(&snap, query, &allowed, opts)?;
+        found.extend(graph.proposed.iter().map(|id| (id.0, "graph", None, None)));
+        // The conversation: the memories stored last in the filter (highest ids, i.e. store
+        // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
+        // exactly but walks the global time index until it has found enough of this scope's
+        // memories, which for a light user at 1M memories is most of the index.
+        let recent = allowed.iter().rev().take(opts.recent_candidates);
+        found.extend(recent.map(|id| (u64::from(id), "recent", None, None)));
+
+        let mut ids: Vec<u64> = found.iter().map(|f| f.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut records: HashMap<u64, Memory> = snap
+            .memories(ids)
+            .map(|ms| ms.into_iter().map(|m| (m.id.0, m)).collect())?;
         let mut cands: HashMap<MemoryId, Candidate> = HashMap::new();
-        let mut add = |m: Memory, source: &'static str, sem: Option<f32>, lex: Option<f32>| {
-            let e = cands.entry(m.id).or_insert_with(|| Candidate {
-                memory: m,
-                score: 0.0,
-                signals: Signals::default(),
-                sources: Vec::new(),
-                section: Section::Recent,
-            });
+        for (id, source, sem, lex) in found {
+            let e = match cands.entry(MemoryId(id)) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    // A memory deleted since it was ranked is not a candidate.
+                    let Some(memory) = records.remove(&id) else {
+                        continue;
+                    };
+                    v.insert(Candidate {
+                        memory,
+                        score: 0.0,
+                        signals: Signals::default(),
+                        sources: Vec::new(),
+                        section: Section::Recent,
+                    })
+                }
+            };
             e.sources.push(source);
             if sem.is_some() {
                 e.signals.semantic = sem;
@@ -274,44 +324,6 @@ impl Spine {
             if lex.is_some() {
                 e.signals.lexical = lex;
             }
-        };
-        // One snapshot and one evaluation of the filter for the pinned, graph and recent sources.
-        let snap = self.snapshot()?;
-        let allowed = snap.filter(&opts.filter)?;
-        for m in snap.memories((&allowed & &snap.bitmap("pinned")?).iter().map(u64::from))? {
-            add(m, "pinned", None, None);
-        }
-        if let Some(hits) = self.semantic_candidates(query, opts)? {
-            for h in hits {
-                add(h.memory, "semantic", h.semantic, None);
-            }
-        }
-        if !query.trim().is_empty() {
-            let lo = SearchOptions {
-                limit: opts.semantic_candidates.clamp(1, crate::MAX_LIMIT),
-                filter: opts.filter.clone(),
-                mode: SearchMode::Lexical,
-                track_access: false,
-                ..Default::default()
-            };
-            let hits = self.search(query, &lo)?;
-            let max = hits.iter().map(|h| h.score).fold(0f32, f32::max);
-            for h in hits {
-                let norm = if max > 0.0 { h.score / max } else { 0.0 };
-                add(h.memory, "lexical", None, Some(norm));
-            }
-        }
-        let graph = GraphContext::build(&snap, query, &allowed, opts)?;
-        for m in snap.memories(graph.proposed.iter().map(|id| id.0))? {
-            add(m, "graph", None, None);
-        }
-        // The conversation: the memories stored last in the filter (highest ids, i.e. store
-        // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
-        // exactly but walks the global time index until it has found enough of this scope's
-        // memories, which for a light user at 1M memories is most of the index.
-        let recent = allowed.iter().rev().take(opts.recent_candidates);
-        for m in snap.memories(recent.map(u64::from))? {
-            add(m, "recent", None, None);
         }
         let mut out: Vec<Candidate> = cands.into_values().collect();
         for c in &mut out {
@@ -329,28 +341,34 @@ impl Spine {
         Ok((out, graph))
     }
 
+    /// The `limit` nearest memories of `allowed` (id, cosine), when there are vectors and a
+    /// query (text with an embedder, or a query vector).
     fn semantic_candidates(
         &self,
+        snap: &crate::read::Snapshot,
+        allowed: &roaring::RoaringBitmap,
         query: &str,
         opts: &ContextOptions,
-    ) -> Result<Option<Vec<crate::SearchHit>>> {
+        limit: usize,
+    ) -> Result<Vec<(u64, f32)>> {
         if self.inner.vectors.is_none() || query.trim().is_empty() && opts.query_vector.is_none() {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let so = SearchOptions {
-            limit: opts.semantic_candidates.clamp(1, crate::MAX_LIMIT),
+            limit,
             filter: opts.filter.clone(),
             mode: SearchMode::Semantic,
             vector: opts.query_vector.clone(),
             track_access: false,
             ..Default::default()
         };
-        match self.search(query, &so) {
-            Ok(h) => Ok(Some(h)),
+        let q = match self.query_vector(query, &so) {
+            Ok(q) => q,
             // No embedder and no query vector: select without the semantic signal.
-            Err(Error::InvalidInput { field: "query", .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+            Err(Error::InvalidInput { field: "query", .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        self.semantic_ranked(snap, &q, allowed, &so, limit)
     }
 
     /// Builds the context window for `query` within `max_tokens` with the built-in estimator.
