@@ -32,13 +32,17 @@ pub(crate) struct Cursor<'t> {
     raw: Option<(u32, Guard)>,
     pos: usize,
     cur: u64,
+    /// Decode through the process-wide block cache (see [`super::cache`]).
+    cached: bool,
 }
 
 type Guard = AccessGuard<'static, &'static [u8]>;
 
 impl<'t> Cursor<'t> {
-    /// A cursor on the first posting of `term_id`.
-    pub fn new(table: &'t PostingsTable, term_id: u32) -> Result<Self> {
+    /// A cursor on the first posting of `term_id`; `cached`: decode its blocks through the
+    /// process-wide cache (worth it for the few blocks a small filter visits again query after
+    /// query; a walk of a whole postings list would only churn it).
+    pub fn new(table: &'t PostingsTable, term_id: u32, cached: bool) -> Result<Self> {
         let iter = table
             .range((term_id, 0)..=(term_id, u32::MAX))
             .map_err(db)?;
@@ -57,6 +61,7 @@ impl<'t> Cursor<'t> {
             raw: None,
             pos: 0,
             cur: EXHAUSTED,
+            cached,
         };
         c.step(0)?;
         Ok(c)
@@ -89,7 +94,22 @@ impl<'t> Cursor<'t> {
         let Some((key, guard)) = self.raw.take() else {
             return Ok(());
         };
-        (self.header, self.block) = super::cache::decode_block(self.term_id, key, guard.value())?;
+        let bytes = guard.value();
+        if self.cached {
+            (self.header, self.block) = super::cache::decode_block(self.term_id, key, bytes)?;
+        } else {
+            // Decoded in place once the block is this cursor's own.
+            let term_id = self.term_id;
+            self.header = match Arc::get_mut(&mut self.block) {
+                Some(block) => super::format::decode_block(term_id, key, bytes, block)?,
+                None => {
+                    let mut block = super::format::Block::default();
+                    let h = super::format::decode_block(term_id, key, bytes, &mut block)?;
+                    self.block = Arc::new(block);
+                    h
+                }
+            };
+        }
         let target = self.cur;
         self.pos = self.block.docs.partition_point(|&d| u64::from(d) < target);
         self.sync_cur()

@@ -104,7 +104,8 @@ pub fn search(
             entries.push(e);
         }
     }
-    let terms = open_terms(&postings, &bm, &entries)?;
+    let cached = filter.is_some_and(|f| f.len() <= super::cache::MAX_CACHED_FILTER);
+    let terms = open_terms(&postings, &bm, &entries, cached)?;
     let top = MaxScore::new(terms, bm, k, filter).run()?;
     Ok(top)
 }
@@ -120,12 +121,13 @@ fn open_terms<'t>(
     table: &'t PostingsTable,
     bm: &Bm25,
     entries: &[TermEntry],
+    cached: bool,
 ) -> Result<Vec<Term<'t>>> {
     let mut terms = Vec::with_capacity(entries.len());
     for (order, e) in entries.iter().enumerate() {
         let idf = bm.idf(e.df);
         let bound = idf * bm.tf_part(e.max_tf.max(1), e.min_dl) * BOUND_SLACK;
-        let cursor = Cursor::new(table, e.id)?;
+        let cursor = Cursor::new(table, e.id, cached)?;
         terms.push(Term {
             cursor,
             idf,
@@ -464,7 +466,7 @@ pub fn phrase_or_terms_bitmap(rtxn: &ReadTransaction, text: &str) -> Result<Roar
 }
 
 fn term_bitmap(table: &PostingsTable, term_id: u32) -> Result<RoaringBitmap> {
-    let mut c = Cursor::new(table, term_id)?;
+    let mut c = Cursor::new(table, term_id, false)?;
     let mut docs = Vec::new();
     loop {
         c.make_exact()?;
@@ -482,7 +484,8 @@ fn intersect_with_term(
     term_id: u32,
     acc: &RoaringBitmap,
 ) -> Result<RoaringBitmap> {
-    let mut c = Cursor::new(table, term_id)?;
+    let cached = acc.len() <= super::cache::MAX_CACHED_FILTER;
+    let mut c = Cursor::new(table, term_id, cached)?;
     let mut out = RoaringBitmap::new();
     for d in acc {
         c.advance_to(d)?;
