@@ -115,6 +115,22 @@ impl Snapshot {
 
     /// The ids matching a filter, as a bitmap.
     pub(crate) fn filter(&self, f: &Filter) -> Result<RoaringBitmap> {
+        let cache = &self.spine.inner.bitmap_cache;
+        let generation = self
+            .generation
+            .filter(|_| crate::bitmap_cache::cacheable(f));
+        if let Some(bm) = generation.and_then(|g| cache.filter(g, f)) {
+            return Ok(bm.as_ref().clone());
+        }
+        let bm = self.evaluate(f)?;
+        if let Some(g) = generation {
+            cache.put_filter(g, f, &bm);
+        }
+        Ok(bm)
+    }
+
+    /// [`Snapshot::filter`] without the cache.
+    fn evaluate(&self, f: &Filter) -> Result<RoaringBitmap> {
         let t = self.txn.open_table(BITMAPS)?;
         // The named bitmaps first (a user's, a tag's: small), then the shared database-wide
         // ones by reference.

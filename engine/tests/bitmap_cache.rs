@@ -14,17 +14,21 @@ use memspine::{Filter, MemoryId, NewMemory};
 fn reads_after_an_acknowledged_write_see_it_while_readers_share_decoded_bitmaps() {
     let dir = common::temp();
     let (db, _clock) = common::open_with_clock(&common::db_path(&dir));
-    // Acknowledged state: ids stored and ids deleted so far, and how many of each.
+    // Acknowledged state: ids stored and ids deleted so far; `deleting`: ids whose delete has
+    // begun (listed before the call, so a read that sees a delete before it is acknowledged
+    // finds the id here).
     let stored: Arc<Mutex<Vec<MemoryId>>> = Arc::default();
     let deleted: Arc<Mutex<Vec<MemoryId>>> = Arc::default();
+    let deleting: Arc<Mutex<Vec<MemoryId>>> = Arc::default();
     let done = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (db, stored, deleted, done, reads) = (
+            let (db, stored, deleted, deleting, done, reads) = (
                 db.clone(),
                 stored.clone(),
                 deleted.clone(),
+                deleting.clone(),
                 done.clone(),
                 reads.clone(),
             );
@@ -39,7 +43,7 @@ fn reads_after_an_acknowledged_write_see_it_while_readers_share_decoded_bitmaps(
                     let live = db.filter_ids(&Filter::default()).unwrap();
                     let pins = db.filter_ids(&pinned).unwrap();
                     // Deleted while the reads ran: either answer is right.
-                    let maybe: Vec<MemoryId> = deleted.lock().unwrap().clone();
+                    let maybe: Vec<MemoryId> = deleting.lock().unwrap().clone();
                     for id in &must_not {
                         assert!(!live.contains(id), "deleted {id:?} still listed");
                     }
@@ -69,6 +73,7 @@ fn reads_after_an_acknowledged_write_see_it_while_readers_share_decoded_bitmaps(
         stored.lock().unwrap().push(id);
         if i % 10 == 9 {
             let victim = stored.lock().unwrap()[i as usize - 5];
+            deleting.lock().unwrap().push(victim);
             db.delete(victim).unwrap();
             deleted.lock().unwrap().push(victim);
         }
