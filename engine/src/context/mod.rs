@@ -418,35 +418,48 @@ impl Spine {
                 .flatten()
         };
         let mut kept: Vec<Candidate> = Vec::new();
-        // The vectors of the kept candidates that have one.
-        let mut kept_vectors: Vec<(&[f32], MemoryId)> = Vec::new();
-        let mut seen_text: HashMap<String, MemoryId> = HashMap::new();
+        // The vectors of the kept candidates that have one, with their tails' norms.
+        let mut kept_vectors: Vec<(&[f32], f32, MemoryId)> = Vec::new();
+        // Normalised texts of the kept candidates, by hash: (hash, index in `kept`).
+        let mut seen_text: HashMap<u64, Vec<usize>> = HashMap::new();
         let mut dropped = Vec::new();
         for c in cands {
             if c.score < opts.min_score && c.section != Section::Pinned {
                 dropped.push(drop_of(&c, DropReason::LowScore));
                 continue;
             }
-            let norm = normalise_text(&c.memory.content);
-            let v = vector_of(&c);
+            let text_hash = normalised_hash(&c.memory.content);
+            let v = vector_of(&c).map(|v| (v, tail_norm(v)));
+            // The same normalised text (a hash match checked on the texts themselves).
+            let same_text = || {
+                let at = seen_text.get(&text_hash)?;
+                let norm = normalise_text(&c.memory.content);
+                at.iter()
+                    .map(|&i| &kept[i])
+                    .find(|k: &&Candidate| normalise_text(&k.memory.content) == norm)
+                    .map(|k| k.memory.id)
+            };
             // Pinned memories are always kept: no need to look for what they duplicate.
             let dup = (c.section != Section::Pinned)
                 .then(|| {
-                    seen_text.get(&norm).copied().or_else(|| {
-                        let v = v?;
+                    same_text().or_else(|| {
+                        let (v, tail) = v?;
                         kept_vectors
                             .iter()
-                            .find(|(kv, _)| dot(v, kv) >= opts.duplicate_threshold)
-                            .map(|&(_, id)| id)
+                            .find(|(kv, kt, _)| {
+                                may_reach(v, tail, kv, *kt, opts.duplicate_threshold)
+                                    && dot(v, kv) >= opts.duplicate_threshold
+                            })
+                            .map(|&(_, _, id)| id)
                     })
                 })
                 .flatten();
             match dup {
                 Some(of) => dropped.push(drop_of(&c, DropReason::Duplicate { of })),
                 None => {
-                    seen_text.entry(norm).or_insert(c.memory.id);
-                    if let Some(v) = v {
-                        kept_vectors.push((v, c.memory.id));
+                    seen_text.entry(text_hash).or_default().push(kept.len());
+                    if let Some((v, tail)) = v {
+                        kept_vectors.push((v, tail, c.memory.id));
                     }
                     kept.push(c);
                 }
@@ -517,8 +530,56 @@ fn normalise_text(s: &str) -> String {
     out
 }
 
+/// A hash of [`normalise_text`]`(s)` computed without building it (FNV-1a over the same bytes).
+fn normalised_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    let mut feed = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01B3);
+    };
+    let mut first = true;
+    for w in s.split_whitespace() {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.is_empty() {
+            continue;
+        }
+        if !first {
+            feed(b' ');
+        }
+        first = false;
+        if w.is_ascii() {
+            w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
+        } else {
+            w.to_lowercase().bytes().for_each(&mut feed);
+        }
+    }
+    h
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     memspine_index::kernels::dot(a, b)
+}
+
+/// Where a vector's head ends for the duplicate test: its first quarter (whole 16-lane steps).
+fn head_len(dim: usize) -> usize {
+    dim / 4 / 16 * 16
+}
+
+/// `‖v[head_len..]‖`, rounded up a little.
+fn tail_norm(v: &[f32]) -> f32 {
+    let tail = v.get(head_len(v.len())..).unwrap_or(&[]);
+    dot(tail, tail).sqrt() * (1.0 + 1e-5) + 1e-6
+}
+
+/// False when `a · b` cannot reach `threshold`: the heads' dot plus the product of the tails'
+/// norms bounds it (Cauchy–Schwarz on the tails), for a quarter of the work of the whole dot.
+/// Most pairs of candidates are far below a duplicate threshold (0.95 by default) and are
+/// ruled out here; the others get the whole dot, so the outcome is the whole dot's.
+fn may_reach(a: &[f32], a_tail: f32, b: &[f32], b_tail: f32, threshold: f32) -> bool {
+    let h = head_len(a.len().min(b.len()));
+    let head = dot(a.get(..h).unwrap_or(a), b.get(..h).unwrap_or(b));
+    // Slack for the float rounding of the head's dot (and of the whole one it stands for).
+    head + a_tail * b_tail + 1e-4 >= threshold
 }
 
 const HEADINGS: [(Section, &str); 3] = [
@@ -546,23 +607,36 @@ fn line_of(c: &Candidate) -> String {
 }
 
 fn why(c: &Candidate) -> String {
+    use std::fmt::Write as _;
     let s = &c.signals;
-    let mut parts = vec![format!("proposed by {}", c.sources.join("+"))];
+    // One string written in place (a window explains hundreds of memories).
+    let mut out = String::with_capacity(128);
+    out.push_str("proposed by ");
+    for (i, source) in c.sources.iter().enumerate() {
+        if i > 0 {
+            out.push('+');
+        }
+        out.push_str(source);
+    }
     if let Some(l) = &s.graph_link {
-        parts.push(l.describe());
+        out.push_str(", ");
+        out.push_str(&l.describe());
     }
     if let Some(x) = s.semantic {
-        parts.push(format!("similarity {x:.2}"));
+        let _ = write!(out, ", similarity {x:.2}");
     }
     if let Some(x) = s.lexical {
-        parts.push(format!("lexical {x:.2}"));
+        let _ = write!(out, ", lexical {x:.2}");
     }
-    parts.push(format!("recency {:.2}", s.recency));
-    parts.push(format!("importance {:.2}", s.importance));
+    let _ = write!(
+        out,
+        ", recency {:.2}, importance {:.2}",
+        s.recency, s.importance
+    );
     if s.pinned {
-        parts.push("pinned".into());
+        out.push_str(", pinned");
     }
-    parts.join(", ")
+    out
 }
 
 /// One line of the window as it is assembled.
@@ -771,7 +845,53 @@ fn pack(
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_text;
+    use super::{dot, may_reach, normalise_text, normalised_hash, tail_norm};
+
+    /// SplitMix64 in [-1, 1).
+    fn noise(state: &mut u64) -> f32 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+
+    fn unit(v: Vec<f32>) -> Vec<f32> {
+        let n = dot(&v, &v).sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn the_head_bound_never_rules_out_a_pair_that_reaches_the_threshold() {
+        let mut st = 7u64;
+        let (mut ruled_out, mut reached) = (0, 0);
+        for dim in [3usize, 16, 64, 100, 384] {
+            for _ in 0..400 {
+                let a = unit((0..dim).map(|_| noise(&mut st)).collect());
+                // From a near copy of `a` to an unrelated vector, and energy in the head or tail.
+                let mix = (noise(&mut st) + 1.0) / 2.0;
+                let b = unit(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            let w = if i < dim / 2 { 3.0 } else { 1.0 };
+                            (1.0 - mix) * x + mix * w * noise(&mut st)
+                        })
+                        .collect(),
+                );
+                for t in [0.5f32, 0.9, 0.95, 0.99] {
+                    let pass = may_reach(&a, tail_norm(&a), &b, tail_norm(&b), t);
+                    if dot(&a, &b) >= t {
+                        reached += 1;
+                        assert!(pass, "dim {dim}: dot {} >= {t} ruled out", dot(&a, &b));
+                    } else if !pass {
+                        ruled_out += 1;
+                    }
+                }
+            }
+        }
+        assert!(reached > 100 && ruled_out > 1000, "{reached} {ruled_out}");
+    }
 
     #[test]
     fn normalised_text_ignores_case_spacing_and_surrounding_punctuation() {
@@ -781,5 +901,20 @@ mod tests {
         // The word-final capital sigma lowercases as `str::to_lowercase` does.
         assert_eq!(normalise_text("ΟΔΟΣ odos"), "οδος odos");
         assert_eq!(normalise_text(" ... "), "");
+        // The hash is the hash of the normalised text.
+        for t in [
+            "  Hello,   WORLD! ",
+            "«Ça» -- va?",
+            "ΟΔΟΣ odos",
+            " ... ",
+            "a b",
+        ] {
+            assert_eq!(
+                normalised_hash(t),
+                normalised_hash(&normalise_text(t)),
+                "{t}"
+            );
+        }
+        assert_ne!(normalised_hash("a b"), normalised_hash("ab"));
     }
 }

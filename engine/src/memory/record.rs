@@ -54,8 +54,13 @@ impl StoredMemory {
         access_count: u64,
         last_access: Option<Micros>,
     ) -> Memory {
-        let metadata = serde_json::from_str(&self.metadata)
-            .unwrap_or(serde_json::Value::Object(Default::default()));
+        // Most memories carry no metadata: `{}` needs no parser.
+        let metadata = match self.metadata.as_str() {
+            "{}" | "" => serde_json::Value::Object(Default::default()),
+            text => {
+                serde_json::from_str(text).unwrap_or(serde_json::Value::Object(Default::default()))
+            }
+        };
         Memory {
             id: MemoryId(id),
             content: self.content,
