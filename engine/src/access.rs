@@ -1,12 +1,19 @@
 //! Access tracking: memories returned to a caller get their access count and last-access time
 //! bumped without turning a read into a write. Reads add to an in-memory buffer; the buffer is
 //! written into the `access` table by the next write transaction (piggyback), by
-//! [`Spine::flush_access`], when it grows past [`FLUSH_AT`] entries (only if the writer is free),
-//! and when the last handle is dropped. Counts pending in the buffer are merged into what reads
-//! return, so callers see them at once; a crash loses at most the unflushed counts, never data.
+//! [`Spine::flush_access`], when it grows past [`FLUSH_AT`] entries (by a short-lived background
+//! thread, only if the writer is free: the read that crossed the mark does not wait for the
+//! write; that commit does not wait for the disk either, the next durable one carries it), and
+//! when the last handle is dropped. Counts pending in the buffer are merged into what
+//! reads return, so callers see them at once; a crash loses at most the unflushed counts, never
+//! data.
+//!
+//! The background flush holds the database only while it writes. The last user handle going
+//! away marks the flusher closing and waits for a flush in progress, so that once its `drop`
+//! returns the database is closed (and can be reopened at once), as with the compactor.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 
 use redb::{ReadableTable, WriteTransaction};
 
@@ -17,6 +24,67 @@ use crate::schema::{ACCESS, MEMORIES};
 
 /// Buffer size that triggers an opportunistic flush.
 pub const FLUSH_AT: usize = 4096;
+
+/// Whether a background flush runs, and whether the database is closing (no new flush).
+#[derive(Default)]
+pub(crate) struct Flusher {
+    state: Mutex<FlushState>,
+    idle: Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    running: bool,
+    closing: bool,
+}
+
+impl Flusher {
+    /// Claims the right to start a flush: false when one runs or the database is closing.
+    fn claim(&self) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        if s.running || s.closing {
+            return false;
+        }
+        s.running = true;
+        true
+    }
+
+    fn release(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.running = false;
+        }
+        self.idle.notify_all();
+    }
+
+    /// Waits for the flush in progress, if any.
+    pub(crate) fn wait_idle(&self) {
+        let Ok(mut s) = self.state.lock() else {
+            return;
+        };
+        while s.running {
+            s = match self.idle.wait(s) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
+    }
+
+    /// No flush starts from now on; waits for the one in progress.
+    pub(crate) fn close(&self) {
+        let Ok(mut s) = self.state.lock() else {
+            return;
+        };
+        s.closing = true;
+        while s.running {
+            s = match self.idle.wait(s) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
+    }
+}
 
 /// Pending (count delta, last access) per memory id.
 #[derive(Default)]
@@ -74,8 +142,8 @@ impl Spine {
     /// Counts one access of each id (they were returned to a caller).
     pub fn note_access(&self, ids: &[crate::MemoryId]) {
         let n = self.inner.access.note(ids.iter().map(|i| i.0), self.now());
-        if n >= FLUSH_AT {
-            let _ = self.try_flush_access();
+        if n >= FLUSH_AT && !self.writer_busy() {
+            self.flush_in_background();
         }
     }
 
@@ -84,10 +152,40 @@ impl Spine {
         self.write(|_, _, _| Ok(()))
     }
 
-    fn try_flush_access(&self) -> Result<()> {
-        if self.writer_busy() {
-            return Ok(()); // the writer will piggyback them
+    /// Starts a thread that writes the pending counts (unless one runs, or the database is
+    /// closing). It holds the database only through a weak reference until it writes.
+    fn flush_in_background(&self) {
+        let flusher = self.inner.flusher.clone();
+        if !flusher.claim() {
+            return;
         }
-        self.flush_access()
+        let weak = Arc::downgrade(&self.inner);
+        let mine = flusher.clone();
+        let spawned = std::thread::Builder::new()
+            .name("memspine-access-flush".into())
+            .spawn(move || {
+                // The weak reference goes before `release`: `reclaim_space` needs the database
+                // to itself once no flush runs.
+                let inner = weak.upgrade();
+                drop(weak);
+                if let Some(inner) = inner {
+                    let spine = Spine {
+                        inner,
+                        token: Arc::new(crate::db::HandleToken { worker: true }),
+                    };
+                    // A busy writer piggybacks the counts on its own commit. Written without
+                    // waiting for the disk: counts are what a crash may lose (the next durable
+                    // commit, or closing, makes them durable), and an fsync here would only
+                    // hold the writer lock longer.
+                    if !spine.writer_busy() {
+                        let lazy = crate::db::Durability::None;
+                        let _ = spine.write_with(lazy, |_, _, _| Ok(()));
+                    }
+                }
+                mine.release();
+            });
+        if spawned.is_err() {
+            flusher.release();
+        }
     }
 }

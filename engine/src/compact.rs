@@ -234,6 +234,8 @@ impl Drop for Spine {
         if self.token.worker || Arc::strong_count(&self.token) != 1 {
             return;
         }
+        // A background flush of access counts holding the database: wait for it.
+        self.inner.flusher.close();
         let shared = match self.inner.compactor.lock() {
             Ok(w) => w.as_ref().map(|w| w.shared.clone()),
             Err(_) => None,
@@ -381,6 +383,7 @@ impl Spine {
         let file = self.path().join(crate::db::DATA_FILE);
         let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         let before = size();
+        self.inner.flusher.wait_idle();
         let inner = Arc::get_mut(&mut self.inner).ok_or_else(|| {
             Error::Busy("other handles (clones) of this database are open".into())
         })?;

@@ -110,6 +110,8 @@ pub(crate) struct Inner {
     pub generation: crate::bitmap_cache::Generation,
     /// Decoded database-wide bitmaps of the newest generation read.
     pub bitmap_cache: crate::bitmap_cache::BitmapCache,
+    /// The background flush of access counts (`access.rs`).
+    pub flusher: Arc<crate::access::Flusher>,
 }
 
 impl Inner {
@@ -202,6 +204,7 @@ impl Spine {
                 compactor: Mutex::new(None),
                 generation: Default::default(),
                 bitmap_cache: Default::default(),
+                flusher: Default::default(),
             }),
         };
         if let Some(cfg) = compactor {
@@ -249,9 +252,19 @@ impl Spine {
         &self,
         f: impl FnOnce(&WriteTransaction, &mut Counters, Micros) -> Result<T>,
     ) -> Result<T> {
+        self.write_with(self.inner.opts.durability, f)
+    }
+
+    /// [`Spine::write`] with the given durability (the background flush of access counts,
+    /// which a crash may lose, commits without waiting for the disk).
+    pub(crate) fn write_with<T>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&WriteTransaction, &mut Counters, Micros) -> Result<T>,
+    ) -> Result<T> {
         let mut w = self.lock_writer()?;
         let mut txn = self.inner.db.begin_write()?;
-        txn.set_durability(match self.inner.opts.durability {
+        txn.set_durability(match durability {
             Durability::Immediate => redb::Durability::Immediate,
             Durability::None => redb::Durability::None,
         })?;

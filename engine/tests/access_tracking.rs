@@ -36,3 +36,32 @@ fn access_counts_are_visible_at_once_and_survive_reopen() {
         "a deleted id's pending count is dropped, not written"
     );
 }
+
+/// Crossing the flush mark hands the write to a background thread; the last handle going away
+/// waits for it, so the database reopens at once with every count, and `reclaim_space` right
+/// after finds the database to itself.
+#[test]
+fn a_flush_in_the_background_never_holds_the_database_after_close() {
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    let n = 4096 + 100; // past the flush mark (`access::FLUSH_AT`)
+    let ids = {
+        let (db, _) = common::open_with_clock(&path);
+        let batch = (0..n).map(|i| NewMemory::new(format!("m{i}"))).collect();
+        let ids = db.store_batch(batch).unwrap();
+        for _ in 0..3 {
+            db.note_access(&ids); // crosses the mark: a flush starts in the background
+        }
+        ids
+    };
+    for _ in 0..3 {
+        // Opens at once: the background flush let go when the last handle went.
+        let db = common::open(&path);
+        assert!(ids.iter().all(|&id| db.get(id).unwrap().access_count == 3));
+        assert!(db.verify().unwrap().is_ok());
+    }
+    let (mut db, _) = common::open_with_clock(&path);
+    db.note_access(&ids);
+    db.reclaim_space().unwrap();
+    assert_eq!(db.get(ids[0]).unwrap().access_count, 4);
+}
