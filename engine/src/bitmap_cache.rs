@@ -69,8 +69,8 @@ const MAX_FILTER_LEN: u64 = 100_000;
 struct State {
     generation: u64,
     global: HashMap<&'static str, Arc<RoaringBitmap>>,
-    /// Least recently used first.
-    filters: Vec<(Filter, Arc<RoaringBitmap>)>,
+    /// Least recently used first; the flag: the result intersected with `vec`.
+    filters: Vec<((Filter, bool), Arc<RoaringBitmap>)>,
 }
 
 impl State {
@@ -118,13 +118,22 @@ impl BitmapCache {
         }
     }
 
-    /// The result of filter `f` in `generation`, if cached.
-    pub(crate) fn filter(&self, generation: u64, f: &Filter) -> Option<Arc<RoaringBitmap>> {
+    /// The result of filter `f` in `generation` (intersected with `vec` when `vectors`), if
+    /// cached.
+    pub(crate) fn filter(
+        &self,
+        generation: u64,
+        f: &Filter,
+        vectors: bool,
+    ) -> Option<Arc<RoaringBitmap>> {
         let mut s = self.state.lock().ok()?;
         if s.generation != generation {
             return None;
         }
-        let at = s.filters.iter().position(|(k, _)| k == f)?;
+        let at = s
+            .filters
+            .iter()
+            .position(|((k, v), _)| *v == vectors && k == f)?;
         let hit = s.filters.remove(at);
         let bm = hit.1.clone();
         s.filters.push(hit);
@@ -133,20 +142,27 @@ impl BitmapCache {
 
     /// Keeps `bitmap` as the result of `f` in `generation` when `f` is [`cacheable`] and the
     /// result small enough.
-    pub(crate) fn put_filter(&self, generation: u64, f: &Filter, bitmap: &RoaringBitmap) {
+    pub(crate) fn put_filter(
+        &self,
+        generation: u64,
+        f: &Filter,
+        vectors: bool,
+        bitmap: &RoaringBitmap,
+    ) {
         if !cacheable(f) || bitmap.len() > MAX_FILTER_LEN {
             return;
         }
         let Ok(mut s) = self.state.lock() else {
             return;
         };
-        if !s.take(generation) || s.filters.iter().any(|(k, _)| k == f) {
+        if !s.take(generation) || s.filters.iter().any(|((k, v), _)| *v == vectors && k == f) {
             return;
         }
         if s.filters.len() >= MAX_FILTERS {
             s.filters.remove(0);
         }
-        s.filters.push((f.clone(), Arc::new(bitmap.clone())));
+        s.filters
+            .push(((f.clone(), vectors), Arc::new(bitmap.clone())));
     }
 }
 
@@ -188,28 +204,33 @@ mod tests {
         let c = BitmapCache::default();
         let bm = RoaringBitmap::from([4, 5]);
         let alice = Filter::user("alice");
-        c.put_filter(2, &alice, &bm);
-        assert_eq!(c.filter(2, &alice).as_deref(), Some(&bm));
-        assert_eq!(c.filter(2, &Filter::user("bob")), None);
-        assert_eq!(c.filter(4, &alice), None, "another generation");
+        c.put_filter(2, &alice, false, &bm);
+        assert_eq!(c.filter(2, &alice, false).as_deref(), Some(&bm));
+        assert_eq!(
+            c.filter(2, &alice, true),
+            None,
+            "not the result with vectors"
+        );
+        assert_eq!(c.filter(2, &Filter::user("bob"), false), None);
+        assert_eq!(c.filter(4, &alice, false), None, "another generation");
         let recent = Filter {
             created_after: Some(1),
             ..Filter::user("alice")
         };
-        c.put_filter(2, &recent, &bm);
-        assert_eq!(c.filter(2, &recent), None, "depends on a time range");
+        c.put_filter(2, &recent, false, &bm);
+        assert_eq!(c.filter(2, &recent, false), None, "depends on a time range");
         // A newer generation empties the cache; the least recently used goes first when full.
-        c.put_filter(6, &alice, &bm);
-        assert_eq!(c.filter(2, &alice), None);
+        c.put_filter(6, &alice, false, &bm);
+        assert_eq!(c.filter(2, &alice, false), None);
         for u in 0..MAX_FILTERS {
-            c.put_filter(6, &Filter::user(format!("u{u}")), &bm);
+            c.put_filter(6, &Filter::user(format!("u{u}")), false, &bm);
             if u == 0 {
-                assert!(c.filter(6, &alice).is_some());
+                assert!(c.filter(6, &alice, false).is_some());
             }
         }
-        assert!(c.filter(6, &alice).is_some(), "recently used: kept");
+        assert!(c.filter(6, &alice, false).is_some(), "recently used: kept");
         assert_eq!(
-            c.filter(6, &Filter::user("u0")),
+            c.filter(6, &Filter::user("u0"), false),
             None,
             "least recently used: dropped"
         );

@@ -119,12 +119,33 @@ impl Snapshot {
         let generation = self
             .generation
             .filter(|_| crate::bitmap_cache::cacheable(f));
-        if let Some(bm) = generation.and_then(|g| cache.filter(g, f)) {
+        if let Some(bm) = generation.and_then(|g| cache.filter(g, f, false)) {
             return Ok(bm.as_ref().clone());
         }
         let bm = self.evaluate(f)?;
         if let Some(g) = generation {
-            cache.put_filter(g, f, &bm);
+            cache.put_filter(g, f, false, &bm);
+        }
+        Ok(bm)
+    }
+
+    /// `filtered ∩ vec`, where `filtered` is this snapshot's [`Snapshot::filter`]`(f)`: the
+    /// memories of `f` with vectors, cached like the filter's result.
+    pub(crate) fn with_vectors(
+        &self,
+        f: &Filter,
+        filtered: &RoaringBitmap,
+    ) -> Result<RoaringBitmap> {
+        let cache = &self.spine.inner.bitmap_cache;
+        let generation = self
+            .generation
+            .filter(|_| crate::bitmap_cache::cacheable(f));
+        if let Some(bm) = generation.and_then(|g| cache.filter(g, f, true)) {
+            return Ok(bm.as_ref().clone());
+        }
+        let bm = filtered & self.global("vec")?.as_ref();
+        if let Some(g) = generation {
+            cache.put_filter(g, f, true, &bm);
         }
         Ok(bm)
     }

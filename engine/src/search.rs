@@ -149,9 +149,10 @@ impl Spine {
             .ok_or_else(|| Error::invalid("mode", "this database stores no vectors (dimension 0)"))
     }
 
-    /// The `opts.limit` best (id, cosine) of the memories of `filter` with vectors. Of those,
-    /// the caller needs the first `precise` ranked as exactly as the quantized path can (its
-    /// rescoring pool is sized for them); the rest are candidates for another ranking.
+    /// The `opts.limit` best (id, cosine) of the memories of `filter` (the snapshot's result
+    /// of `opts.filter`) with vectors. Of those, the caller needs the first `precise` ranked as
+    /// exactly as the quantized path can (its rescoring pool is sized for them); the rest are
+    /// candidates for another ranking.
     pub(crate) fn semantic_ranked(
         &self,
         snap: &crate::read::Snapshot,
@@ -161,7 +162,7 @@ impl Spine {
         precise: usize,
     ) -> Result<Vec<(u64, f32)>> {
         let vs = self.search_vectors()?;
-        let ids = filter & snap.global("vec")?.as_ref();
+        let ids = snap.with_vectors(&opts.filter, filter)?;
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
