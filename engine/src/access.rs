@@ -60,23 +60,19 @@ impl Flusher {
 
     /// Waits for the flush in progress, if any.
     pub(crate) fn wait_idle(&self) {
-        let Ok(mut s) = self.state.lock() else {
-            return;
-        };
-        while s.running {
-            s = match self.idle.wait(s) {
-                Ok(s) => s,
-                Err(_) => return,
-            };
-        }
+        self.wait(false);
     }
 
     /// No flush starts from now on; waits for the one in progress.
     pub(crate) fn close(&self) {
+        self.wait(true);
+    }
+
+    fn wait(&self, closing: bool) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
-        s.closing = true;
+        s.closing |= closing;
         while s.running {
             s = match self.idle.wait(s) {
                 Ok(s) => s,

@@ -115,18 +115,7 @@ impl Snapshot {
 
     /// The ids matching a filter, as a bitmap.
     pub(crate) fn filter(&self, f: &Filter) -> Result<RoaringBitmap> {
-        let cache = &self.spine.inner.bitmap_cache;
-        let generation = self
-            .generation
-            .filter(|_| crate::bitmap_cache::cacheable(f));
-        if let Some(bm) = generation.and_then(|g| cache.filter(g, f, false)) {
-            return Ok(bm.as_ref().clone());
-        }
-        let bm = self.evaluate(f)?;
-        if let Some(g) = generation {
-            cache.put_filter(g, f, false, &bm);
-        }
-        Ok(bm)
+        self.cached(f, false, || self.evaluate(f))
     }
 
     /// `filtered ∩ vec`, where `filtered` is this snapshot's [`Snapshot::filter`]`(f)`: the
@@ -136,16 +125,27 @@ impl Snapshot {
         f: &Filter,
         filtered: &RoaringBitmap,
     ) -> Result<RoaringBitmap> {
+        self.cached(f, true, || Ok(filtered & self.global("vec")?.as_ref()))
+    }
+
+    /// A filter's result (with vectors only, when `vectors`) from the cache of this snapshot's
+    /// generation, else `compute`d and kept there (`bitmap_cache.rs`).
+    fn cached(
+        &self,
+        f: &Filter,
+        vectors: bool,
+        compute: impl FnOnce() -> Result<RoaringBitmap>,
+    ) -> Result<RoaringBitmap> {
         let cache = &self.spine.inner.bitmap_cache;
         let generation = self
             .generation
             .filter(|_| crate::bitmap_cache::cacheable(f));
-        if let Some(bm) = generation.and_then(|g| cache.filter(g, f, true)) {
+        if let Some(bm) = generation.and_then(|g| cache.filter(g, f, vectors)) {
             return Ok(bm.as_ref().clone());
         }
-        let bm = filtered & self.global("vec")?.as_ref();
+        let bm = compute()?;
         if let Some(g) = generation {
-            cache.put_filter(g, f, true, &bm);
+            cache.put_filter(g, f, vectors, &bm);
         }
         Ok(bm)
     }
