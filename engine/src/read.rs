@@ -118,12 +118,14 @@ impl Snapshot {
         self.cached(f, false, || self.evaluate(f))
     }
 
-    /// The memories of filter `f` that have vectors (`filter(f) ∩ vec`), cached like the
-    /// filter's result.
-    pub(crate) fn with_vectors(&self, f: &Filter) -> Result<RoaringBitmap> {
-        self.cached(f, true, || {
-            Ok(self.filter(f)? & self.global("vec")?.as_ref())
-        })
+    /// `filtered ∩ vec`, where `filtered` is this snapshot's [`Snapshot::filter`]`(f)`: the
+    /// memories of `f` with vectors, cached like the filter's result.
+    pub(crate) fn with_vectors(
+        &self,
+        f: &Filter,
+        filtered: &RoaringBitmap,
+    ) -> Result<RoaringBitmap> {
+        self.cached(f, true, || Ok(filtered & self.global("vec")?.as_ref()))
     }
 
     /// A filter's result (with vectors only, when `vectors`) from the cache of this snapshot's

@@ -136,7 +136,8 @@ impl Spine {
         self.search_vectors()?;
         let q = self.query_vector(query, opts)?;
         let snap = self.snapshot()?;
-        let ranked = self.semantic_ranked(&snap, &q, opts, opts.limit)?;
+        let filter = snap.filter(&opts.filter)?;
+        let ranked = self.semantic_ranked(&snap, &q, &filter, opts, opts.limit)?;
         let scored = ranked.into_iter().map(|(id, s)| (id, s, Some(s), None));
         self.materialize(&snap, scored)
     }
@@ -148,18 +149,20 @@ impl Spine {
             .ok_or_else(|| Error::invalid("mode", "this database stores no vectors (dimension 0)"))
     }
 
-    /// The `opts.limit` best (id, cosine) of the memories of `opts.filter` with vectors. Of
-    /// those, the caller needs the first `precise` ranked as exactly as the quantized path can
-    /// (its rescoring pool is sized for them); the rest are candidates for another ranking.
+    /// The `opts.limit` best (id, cosine) of the memories of `filter` (the snapshot's result
+    /// of `opts.filter`) with vectors. Of those, the caller needs the first `precise` ranked as
+    /// exactly as the quantized path can (its rescoring pool is sized for them); the rest are
+    /// candidates for another ranking.
     pub(crate) fn semantic_ranked(
         &self,
         snap: &crate::read::Snapshot,
         q: &[f32],
+        filter: &RoaringBitmap,
         opts: &SearchOptions,
         precise: usize,
     ) -> Result<Vec<(u64, f32)>> {
         let vs = self.search_vectors()?;
-        let ids = snap.with_vectors(&opts.filter)?;
+        let ids = snap.with_vectors(&opts.filter, filter)?;
         let arena = vs.snapshot()?;
         let overrides = vs.overrides()?;
         let slots = overrides.slots_of(ids);
@@ -257,7 +260,10 @@ impl Spine {
         let (semantic, q) = match (&self.inner.vectors, self.query_vector(query, opts)) {
             // The fused top `limit` come from the best of both lists: the semantic list's tail
             // needs no more precision than a `limit`-long search gets.
-            (Some(_), Ok(q)) => (self.semantic_ranked(&snap, &q, &wide, opts.limit)?, q),
+            (Some(_), Ok(q)) => (
+                self.semantic_ranked(&snap, &q, &filter, &wide, opts.limit)?,
+                q,
+            ),
             _ => {
                 let top = lexical.into_iter().take(opts.limit);
                 return self.materialize(&snap, top.map(|(id, s)| (id, s, None, Some(s))));

@@ -273,7 +273,7 @@ impl Spine {
                 .iter()
                 .map(|id| (u64::from(id), "pinned", None, None)),
         );
-        for (id, s) in self.semantic_candidates(&snap, query, opts, limit)? {
+        for (id, s) in self.semantic_candidates(&snap, &allowed, query, opts, limit)? {
             found.push((id, "semantic", Some(s), None));
         }
         if !query.trim().is_empty() {
@@ -341,11 +341,12 @@ impl Spine {
         Ok((out, graph))
     }
 
-    /// The `limit` nearest memories of the filter (id, cosine), when there are vectors and a
+    /// The `limit` nearest memories of `allowed` (id, cosine), when there are vectors and a
     /// query (text with an embedder, or a query vector).
     fn semantic_candidates(
         &self,
         snap: &crate::read::Snapshot,
+        allowed: &roaring::RoaringBitmap,
         query: &str,
         opts: &ContextOptions,
         limit: usize,
@@ -367,7 +368,7 @@ impl Spine {
             Err(Error::InvalidInput { field: "query", .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        self.semantic_ranked(snap, &q, &so, limit)
+        self.semantic_ranked(snap, &q, allowed, &so, limit)
     }
 
     /// Builds the context window for `query` within `max_tokens` with the built-in estimator.
