@@ -125,6 +125,11 @@ impl Snapshot {
         f: &Filter,
         filtered: &RoaringBitmap,
     ) -> Result<RoaringBitmap> {
+        // Cached under `f`: `filtered` must be `f`'s result (checked in debug builds; only a
+        // cacheable filter's result is kept, and only its result is free of the clock).
+        debug_assert!(
+            !crate::bitmap_cache::cacheable(f) || self.evaluate(f).is_ok_and(|bm| bm == *filtered)
+        );
         self.cached(f, true, || Ok(filtered & self.global("vec")?.as_ref()))
     }
 
