@@ -234,19 +234,27 @@ impl Drop for Spine {
         if self.token.worker || Arc::strong_count(&self.token) != 1 {
             return;
         }
-        // A background flush of access counts holding the database: wait for it.
-        self.inner.flusher.close();
         let shared = match self.inner.compactor.lock() {
             Ok(w) => w.as_ref().map(|w| w.shared.clone()),
             Err(_) => None,
         };
+        // The compactor is told first, so that a background flush of access counts waiting for
+        // the writer lock behind a pass gets it after the pass's current transaction.
+        // Under `in_pass`, which the worker holds while it checks `abort` and starts a pass:
+        // either it sees the flag or the wait below sees its pass.
+        if let Some(shared) = &shared {
+            if let Ok(_in_pass) = shared.in_pass.lock() {
+                shared.abort.store(true, Ordering::Release);
+            }
+        }
+        // A background flush holding the database: wait for it.
+        self.inner.flusher.close();
         let Some(shared) = shared else {
             return;
         };
         let Ok(mut busy) = shared.in_pass.lock() else {
             return;
         };
-        shared.abort.store(true, Ordering::Release);
         while *busy {
             busy = match shared.pass_done.wait(busy) {
                 Ok(b) => b,
