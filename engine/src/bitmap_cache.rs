@@ -84,6 +84,13 @@ impl State {
         }
         self.generation == generation
     }
+
+    /// Where the result of `f` (with vectors when `vectors`) is kept.
+    fn find(&self, f: &Filter, vectors: bool) -> Option<usize> {
+        self.filters
+            .iter()
+            .position(|((k, v), _)| *v == vectors && k == f)
+    }
 }
 
 /// Decoded global bitmaps and recent filter results of one generation.
@@ -130,10 +137,7 @@ impl BitmapCache {
         if s.generation != generation {
             return None;
         }
-        let at = s
-            .filters
-            .iter()
-            .position(|((k, v), _)| *v == vectors && k == f)?;
+        let at = s.find(f, vectors)?;
         let hit = s.filters.remove(at);
         let bm = hit.1.clone();
         s.filters.push(hit);
@@ -155,7 +159,7 @@ impl BitmapCache {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
-        if !s.take(generation) || s.filters.iter().any(|((k, v), _)| *v == vectors && k == f) {
+        if !s.take(generation) || s.find(f, vectors).is_some() {
             return;
         }
         if s.filters.len() >= MAX_FILTERS {

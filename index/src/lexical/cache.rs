@@ -25,6 +25,11 @@ use crate::error::Result;
 /// Largest filter whose queries decode through the cache.
 pub(crate) const MAX_CACHED_FILTER: u64 = 100_000;
 
+/// Whether a query restricted to `len` documents decodes through the cache.
+pub(crate) fn worth_caching(len: u64) -> bool {
+    len <= MAX_CACHED_FILTER
+}
+
 const SHARDS: usize = 16;
 const SHARD_BYTES: usize = 2 << 20;
 

@@ -98,17 +98,9 @@ impl<'t> Cursor<'t> {
         if self.cached {
             (self.header, self.block) = super::cache::decode_block(self.term_id, key, bytes)?;
         } else {
-            // Decoded in place once the block is this cursor's own.
-            let term_id = self.term_id;
-            self.header = match Arc::get_mut(&mut self.block) {
-                Some(block) => super::format::decode_block(term_id, key, bytes, block)?,
-                None => {
-                    let mut block = super::format::Block::default();
-                    let h = super::format::decode_block(term_id, key, bytes, &mut block)?;
-                    self.block = Arc::new(block);
-                    h
-                }
-            };
+            // Decoded in place: an uncached cursor's block is its own (`make_mut` never copies).
+            let block = Arc::make_mut(&mut self.block);
+            self.header = super::format::decode_block(self.term_id, key, bytes, block)?;
         }
         let target = self.cur;
         self.pos = self.block.docs.partition_point(|&d| u64::from(d) < target);

@@ -104,7 +104,7 @@ pub fn search(
             entries.push(e);
         }
     }
-    let cached = filter.is_some_and(|f| f.len() <= super::cache::MAX_CACHED_FILTER);
+    let cached = filter.is_some_and(|f| super::cache::worth_caching(f.len()));
     let terms = open_terms(&postings, &bm, &entries, cached)?;
     let top = MaxScore::new(terms, bm, k, filter).run()?;
     Ok(top)
@@ -484,8 +484,7 @@ fn intersect_with_term(
     term_id: u32,
     acc: &RoaringBitmap,
 ) -> Result<RoaringBitmap> {
-    let cached = acc.len() <= super::cache::MAX_CACHED_FILTER;
-    let mut c = Cursor::new(table, term_id, cached)?;
+    let mut c = Cursor::new(table, term_id, super::cache::worth_caching(acc.len()))?;
     let mut out = RoaringBitmap::new();
     for d in acc {
         c.advance_to(d)?;
