@@ -47,6 +47,11 @@ impl Generation {
         out
     }
 
+    /// The generation now (even while no commit is in progress).
+    pub(crate) fn current(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
     /// Begins a read with `begin`; the generation it reads, when that is certain.
     pub(crate) fn reading<T>(&self, begin: impl FnOnce() -> T) -> (T, Option<u64>) {
         let before = self.0.load(Ordering::SeqCst);

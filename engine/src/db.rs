@@ -47,6 +47,13 @@ pub struct Options {
     /// one record per page of the arena. Built in the background once a scoped search asks, least
     /// recently used dropped first, never on disk (docs/design.md, "Scope copies").
     pub scope_copy_bytes: usize,
+    /// Memory for lexical scope copies (default 64 MiB; 0 turns them off): the lexical postings
+    /// of the scopes being searched (a user's, session's or agent's memories, 1 024 to 200 000
+    /// of them), so that a scoped lexical search (also inside hybrid search and the context
+    /// window) scores the scope's own postings. Built in the background from the memories'
+    /// texts once a scoped search asks, least recently used dropped first, never on disk
+    /// (docs/design.md, "Lexical scope copies").
+    pub lexical_copy_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
@@ -69,6 +76,7 @@ impl Default for Options {
             limits: Limits::default(),
             cache_bytes: 1024 * 1024 * 1024,
             scope_copy_bytes: 256 * 1024 * 1024,
+            lexical_copy_bytes: 64 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
@@ -90,6 +98,9 @@ impl std::fmt::Debug for Options {
 }
 
 pub(crate) struct Inner {
+    /// Lexical scope copies (`lexical_copy.rs`). First, so that its builder thread is stopped
+    /// before the database it reads is dropped.
+    pub lexical_copies: crate::lexical_copy::LexicalCopies,
     pub db: redb::Database,
     pub path: PathBuf,
     pub opts: Options,
@@ -192,6 +203,7 @@ impl Spine {
         let spine = Spine {
             token: Arc::new(HandleToken { worker: false }),
             inner: Arc::new(Inner {
+                lexical_copies: crate::lexical_copy::LexicalCopies::new(opts.lexical_copy_bytes),
                 db,
                 path,
                 settings,
@@ -298,9 +310,15 @@ impl Spine {
                 }
                 self.rollback_arena(arena_len, &mut w);
                 self.finish_staged(false, &mut w);
+                self.inner.lexical_copies.publish(None);
                 return Err(e);
             }
         };
+        // Documents re-indexed with another text, under the generation this commit makes
+        // visible (the writer holds the only write transaction: the generation is even and
+        // stays so until `committing`).
+        let next = self.inner.generation.current() + 2;
+        self.inner.lexical_copies.publish(Some(next));
         if let Err(e) = self.inner.generation.committing(|| txn.commit()) {
             let e = Error::from(e);
             w.poisoned = Some(e.to_string());

@@ -30,6 +30,7 @@ mod error;
 pub mod fault;
 mod graph;
 pub mod jsonl;
+mod lexical_copy;
 pub mod log;
 pub mod memory;
 pub mod query;

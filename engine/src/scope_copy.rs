@@ -1,12 +1,13 @@
-//! Scope-local copies of the int8 records of the scopes that are searched (a user's, a
-//! session's or an agent's memories), kept in memory so that a scoped search streams its
-//! scope's records instead of gathering one record per 4 KiB page of the arena
-//! (`memspine_index::group`; docs/design.md, "Scope copies").
+//! Scope-local copies of what a scoped search reads, kept in memory: the int8 records of the
+//! scopes that are searched (a user's, a session's or an agent's memories), so that a scoped
+//! search streams its scope's records instead of gathering one record per 4 KiB page of the
+//! arena (`memspine_index::group`; docs/design.md, "Scope copies"), and the scopes' own lexical
+//! postings (`crate::lexical_copy`).
 //!
 //! A copy is asked for by the first search of its scope that needs it, and again by a later
 //! search once the scope has grown past it by an eighth; a background thread builds it, so no
-//! search waits for a copy (what a copy lacks, or a scope without one, is read from the arena,
-//! so results never depend on it). Copies live within a byte budget
+//! search waits for a copy (what a copy lacks, or a scope without one, is read from the arena
+//! or the index, so results never depend on it). Copies live within a byte budget
 //! ([`crate::Options::scope_copy_bytes`]); the least recently used go first. Nothing is
 //! written to disk: a reopened database starts without copies.
 
@@ -31,45 +32,80 @@ pub(crate) const MAX_EXACT: u64 = 80_000;
 /// Copies waiting for the builder at most; a search that finds the queue full asks again later.
 const QUEUE: usize = 64;
 
-/// The copies of one open database.
-pub(crate) struct ScopeCopies {
-    shared: Arc<Shared>,
-    /// The builder thread and its queue, started by the first copy asked for.
-    builder: Mutex<Option<(SyncSender<Job>, JoinHandle<()>)>>,
+/// What a cache of scope copies holds.
+pub(crate) trait ScopeCopy: Send + Sync + 'static {
+    /// The members (arena slots, documents) the copy holds.
+    fn members(&self) -> &RoaringBitmap;
+    /// Approximate heap bytes held.
+    fn bytes(&self) -> usize;
 }
 
-struct Shared {
+impl ScopeCopy for Int8Group {
+    fn members(&self) -> &RoaringBitmap {
+        self.slots()
+    }
+
+    fn bytes(&self) -> usize {
+        Int8Group::bytes(self)
+    }
+}
+
+/// Builds a copy on the builder thread (`None`: nothing to keep).
+pub(crate) type Build<T> = Box<dyn FnOnce() -> Option<T> + Send>;
+
+/// The copies of one kind of one open database.
+pub(crate) struct ScopeCopies<T: ScopeCopy> {
+    shared: Arc<Shared<T>>,
+    /// The builder thread and its queue, started by the first copy asked for.
+    builder: Mutex<Option<Builder<T>>>,
+    /// Sizes of the scopes that get a copy.
+    sizes: std::ops::RangeInclusive<u64>,
+    thread: &'static str,
+}
+
+/// The builder thread's queue and handle.
+type Builder<T> = (SyncSender<Job<T>>, JoinHandle<()>);
+
+struct Shared<T> {
     budget: usize,
-    state: Mutex<State>,
+    state: Mutex<State<T>>,
     /// Scopes queued or being built (one request per scope at a time).
     pending: Mutex<HashSet<String>>,
     /// Signalled when `pending` becomes empty.
     idle: Condvar,
 }
 
-/// A copy to build: the scope's slots, from the arena snapshot of the search that asked.
-struct Job {
+/// A copy to build.
+struct Job<T> {
     key: String,
-    snap: Snapshot,
-    slots: RoaringBitmap,
+    build: Build<T>,
 }
 
-#[derive(Default)]
-struct State {
-    map: HashMap<String, Entry>,
+struct State<T> {
+    map: HashMap<String, Entry<T>>,
     bytes: usize,
     tick: u64,
 }
 
-struct Entry {
-    group: Arc<Int8Group>,
+impl<T> Default for State<T> {
+    fn default() -> Self {
+        State {
+            map: HashMap::new(),
+            bytes: 0,
+            tick: 0,
+        }
+    }
+}
+
+struct Entry<T> {
+    copy: Arc<T>,
     used: u64,
 }
 
 /// Takes a scope off `pending` when dropped (also when a build panics), waking waiters.
-struct Done<'a>(&'a Shared, &'a str);
+struct Done<'a, T>(&'a Shared<T>, &'a str);
 
-impl Drop for Done<'_> {
+impl<T> Drop for Done<'_, T> {
     fn drop(&mut self) {
         if let Ok(mut p) = self.0.pending.lock() {
             p.remove(self.1);
@@ -80,8 +116,38 @@ impl Drop for Done<'_> {
     }
 }
 
-impl ScopeCopies {
-    pub(crate) fn new(budget: usize) -> ScopeCopies {
+impl ScopeCopies<Int8Group> {
+    /// The copies of int8 records, for scopes of [`MIN_SCOPE`]..=[`MAX_EXACT`] vectors.
+    pub(crate) fn int8(budget: usize) -> Self {
+        ScopeCopies::new(budget, MIN_SCOPE..=MAX_EXACT, "memspine-scope-copies")
+    }
+
+    /// Checks every copy against the arena (part of `verify`): the scope and slot of the
+    /// first record that differs.
+    pub(crate) fn verify(&self, snap: &Snapshot) -> Option<(String, u32)> {
+        let groups: Vec<(String, Arc<Int8Group>)> = self
+            .shared
+            .state
+            .lock()
+            .ok()?
+            .map
+            .iter()
+            .map(|(k, e)| (k.clone(), e.copy.clone()))
+            .collect();
+        groups
+            .into_iter()
+            .find_map(|(k, g)| g.first_mismatch(snap).map(|slot| (k, slot)))
+    }
+}
+
+impl<T: ScopeCopy> ScopeCopies<T> {
+    /// No copies yet, within `budget` bytes, for scopes whose size is in `sizes`; `thread`
+    /// names the builder thread.
+    pub(crate) fn new(
+        budget: usize,
+        sizes: std::ops::RangeInclusive<u64>,
+        thread: &'static str,
+    ) -> Self {
         ScopeCopies {
             shared: Arc::new(Shared {
                 budget,
@@ -90,40 +156,40 @@ impl ScopeCopies {
                 idle: Condvar::new(),
             }),
             builder: Mutex::new(None),
+            sizes,
+            thread,
         }
     }
 
-    /// The copy of scope `key` (a bitmap name such as `u:alice`) to search the candidate slots
-    /// `eff`, or `None` to search the arena. When there is no copy or it lacks more than an
-    /// eighth of `eff`, and `eff` is large enough to be worth one, queues a build of the copy
-    /// (from `scope()`, the scope's slots, and the arena `snap`) and returns what there is now.
+    /// The copy of scope `key` (a bitmap name such as `u:alice`) to search a set of `want`
+    /// members, or `None` to search without one. `missing(copy)`: how many of those members
+    /// the copy cannot serve. When there is no copy or it misses more than an eighth of its
+    /// size, and the set is large enough to be worth one, queues the build that `job` gives
+    /// (`None`: the scope is not worth a copy) and returns what there is now.
     pub(crate) fn get(
         &self,
         key: &str,
-        eff: &RoaringBitmap,
-        snap: &Snapshot,
-        scope: impl FnOnce() -> Result<RoaringBitmap>,
-    ) -> Result<Option<Arc<Int8Group>>> {
+        want: u64,
+        missing: impl FnOnce(&T) -> u64,
+        job: impl FnOnce(&Self) -> Result<Option<Build<T>>>,
+    ) -> Result<Option<Arc<T>>> {
         let sh = &self.shared;
-        if sh.budget == 0 || eff.len() > MAX_EXACT {
+        if sh.budget == 0 || want > *self.sizes.end() {
             return Ok(None);
         }
         let found = sh.lookup(key);
         let stale = match &found {
-            Some(g) if eff == g.slots() => false,
-            Some(g) => eff.len() - eff.intersection_len(g.slots()) > (g.len() as u64 / 8).max(64),
+            Some(c) => missing(c) > (c.members().len() / 8).max(64),
             None => true,
         };
-        if !stale || eff.len() < MIN_SCOPE || !sh.claim(key) {
+        if !stale || want < *self.sizes.start() || !sh.claim(key) {
             return Ok(found);
         }
         let done = Done(sh, key);
-        let slots = scope()?;
-        if (MIN_SCOPE..=MAX_EXACT).contains(&slots.len()) {
+        if let Some(build) = job(self)? {
             let job = Job {
                 key: key.to_owned(),
-                snap: snap.clone(),
-                slots,
+                build,
             };
             if self.submit(job) {
                 // The builder takes the scope off `pending` when the copy is in.
@@ -133,22 +199,28 @@ impl ScopeCopies {
         Ok(found)
     }
 
+    /// Whether a scope of `len` members gets a copy.
+    pub(crate) fn worth(&self, len: u64) -> bool {
+        self.sizes.contains(&len)
+    }
+
     /// Hands `job` to the builder thread (started on first use): false when it cannot take it
     /// now (queue full, thread not started).
-    fn submit(&self, job: Job) -> bool {
+    fn submit(&self, job: Job<T>) -> bool {
         let Ok(mut b) = self.builder.lock() else {
             return false;
         };
         if b.is_none() {
-            let (tx, rx) = sync_channel::<Job>(QUEUE);
+            let (tx, rx) = sync_channel::<Job<T>>(QUEUE);
             let shared = self.shared.clone();
             let spawned = std::thread::Builder::new()
-                .name("memspine-scope-copies".into())
+                .name(self.thread.into())
                 .spawn(move || {
                     for job in rx {
                         let _done = Done(&shared, &job.key);
-                        let group = Int8Group::build(&job.snap, &job.slots);
-                        shared.insert(&job.key, Arc::new(group));
+                        if let Some(copy) = (job.build)() {
+                            shared.insert(&job.key, Arc::new(copy));
+                        }
                     }
                 });
             match spawned {
@@ -180,26 +252,9 @@ impl ScopeCopies {
             .map(|s| (s.map.len(), s.bytes))
             .unwrap_or((0, 0))
     }
-
-    /// Checks every copy against the arena (part of `verify`): the scope and slot of the
-    /// first record that differs.
-    pub(crate) fn verify(&self, snap: &Snapshot) -> Option<(String, u32)> {
-        let groups: Vec<(String, Arc<Int8Group>)> = self
-            .shared
-            .state
-            .lock()
-            .ok()?
-            .map
-            .iter()
-            .map(|(k, e)| (k.clone(), e.group.clone()))
-            .collect();
-        groups
-            .into_iter()
-            .find_map(|(k, g)| g.first_mismatch(snap).map(|slot| (k, slot)))
-    }
 }
 
-impl Drop for ScopeCopies {
+impl<T: ScopeCopy> Drop for ScopeCopies<T> {
     /// Stops the builder after the copy it is building, so no thread reads the arena's maps
     /// once the database is closed.
     fn drop(&mut self) {
@@ -211,7 +266,7 @@ impl Drop for ScopeCopies {
     }
 }
 
-impl Shared {
+impl<T: ScopeCopy> Shared<T> {
     /// Marks `key` pending: false when it already was.
     fn claim(&self, key: &str) -> bool {
         self.pending
@@ -219,23 +274,23 @@ impl Shared {
             .is_ok_and(|mut p| p.insert(key.to_owned()))
     }
 
-    fn lookup(&self, key: &str) -> Option<Arc<Int8Group>> {
+    fn lookup(&self, key: &str) -> Option<Arc<T>> {
         let mut s = self.state.lock().ok()?;
         s.tick += 1;
         let tick = s.tick;
         let e = s.map.get_mut(key)?;
         e.used = tick;
-        Some(e.group.clone())
+        Some(e.copy.clone())
     }
 
-    /// Keeps `group` for `key` if it fits the budget, evicting the least recently used copies.
-    fn insert(&self, key: &str, group: Arc<Int8Group>) {
-        let size = group.bytes();
+    /// Keeps `copy` for `key` if it fits the budget, evicting the least recently used copies.
+    fn insert(&self, key: &str, copy: Arc<T>) {
+        let size = copy.bytes();
         let Ok(mut s) = self.state.lock() else {
             return;
         };
         if let Some(old) = s.map.remove(key) {
-            s.bytes -= old.group.bytes();
+            s.bytes -= old.copy.bytes();
         }
         if size > self.budget {
             return;
@@ -250,13 +305,13 @@ impl Shared {
                 break;
             };
             if let Some(e) = s.map.remove(&victim) {
-                s.bytes -= e.group.bytes();
+                s.bytes -= e.copy.bytes();
             }
         }
         s.tick += 1;
         let used = s.tick;
         s.bytes += size;
-        s.map.insert(key.to_owned(), Entry { group, used });
+        s.map.insert(key.to_owned(), Entry { copy, used });
     }
 }
 
@@ -269,6 +324,16 @@ pub(crate) struct Scope {
     pub filter: crate::Filter,
     /// Whether archived memories are part of it.
     pub archived: bool,
+}
+
+impl Scope {
+    /// The scope's memories that its searches see without further filters.
+    pub(crate) fn whole(&self) -> crate::Filter {
+        crate::Filter {
+            include_archived: self.archived,
+            ..self.filter.clone()
+        }
+    }
 }
 
 pub(crate) fn scope_of(filter: &crate::Filter) -> Option<Scope> {

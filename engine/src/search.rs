@@ -178,14 +178,27 @@ impl Spine {
         // A scope's own copy of its records when it has (or is worth) one; large sets through
         // the partitioned index when there is one (docs/design.md).
         let copy = match crate::scope_copy::scope_of(&opts.filter) {
-            Some(scope) if !opts.exact => vs.scopes.get(&scope.key, &slots, &arena, || {
-                // The scope's memories that its searches see without further filters.
-                let f = Filter {
-                    include_archived: scope.archived,
-                    ..scope.filter
-                };
-                Ok(overrides.slots_of(snap.filter(&f)? & snap.global("vec")?.as_ref()))
-            })?,
+            Some(scope) if !opts.exact => vs.scopes.get(
+                &scope.key,
+                slots.len(),
+                |g| match g.slots() == &slots {
+                    true => 0,
+                    false => slots.len() - slots.intersection_len(g.slots()),
+                },
+                |copies| {
+                    // The scope's memories that its searches see without further filters.
+                    let scope = snap.filter(&scope.whole())? & snap.global("vec")?.as_ref();
+                    let scope = overrides.slots_of(scope);
+                    let snap = arena.clone();
+                    Ok(copies
+                        .worth(scope.len())
+                        .then(|| -> crate::scope_copy::Build<_> {
+                            Box::new(move || {
+                                Some(memspine_index::group::Int8Group::build(&snap, &scope))
+                            })
+                        }))
+                },
+            )?,
             _ => None,
         };
         let hits = match (copy, vs.current_ivf()) {
@@ -204,7 +217,7 @@ impl Spine {
     fn lexical(&self, query: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>> {
         let snap = self.snapshot()?;
         let filter = snap.filter(&opts.filter)?;
-        let ranked = lexical_ranked(&snap, query, opts.limit, &filter)?;
+        let ranked = lexical_ranked(&snap, query, opts.limit, &filter, &opts.filter)?;
         let scored = ranked.into_iter().map(|(id, s)| (id, s, None, Some(s)));
         self.materialize(&snap, scored)
     }
@@ -255,7 +268,7 @@ impl Spine {
         let lexical = if query.trim().is_empty() {
             Vec::new()
         } else {
-            lexical_ranked(&snap, query, pool, &filter)?
+            lexical_ranked(&snap, query, pool, &filter, &opts.filter)?
         };
         let (semantic, q) = match (&self.inner.vectors, self.query_vector(query, opts)) {
             // The fused top `limit` come from the best of both lists: the semantic list's tail
@@ -341,14 +354,15 @@ impl Spine {
     }
 }
 
-/// The `limit` best (id, BM25) of the memories of `filter` for `query`.
+/// The `limit` best (id, BM25) of the memories `docs` (the result of `filter`) for `query`.
 pub(crate) fn lexical_ranked(
     snap: &crate::read::Snapshot,
     query: &str,
     limit: usize,
-    filter: &RoaringBitmap,
+    docs: &RoaringBitmap,
+    filter: &Filter,
 ) -> Result<Vec<(u64, f32)>> {
-    let hits = memspine_index::lexical::search(&snap.txn, query, limit, Some(filter))
-        .map_err(|e| Error::Index(e.to_string()))?;
+    let copies = &snap.spine.inner.lexical_copies;
+    let hits = copies.search(snap, query, limit, docs, filter)?;
     Ok(hits.into_iter().map(|(id, s)| (u64::from(id), s)).collect())
 }

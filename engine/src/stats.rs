@@ -42,6 +42,10 @@ pub struct Stats {
     pub scope_copies: usize,
     /// Their bytes.
     pub scope_copy_bytes: usize,
+    /// Lexical scope copies held in memory now (see [`crate::Options::lexical_copy_bytes`]).
+    pub lexical_copies: usize,
+    /// Their bytes.
+    pub lexical_copy_bytes: usize,
 }
 
 impl Spine {
@@ -56,6 +60,7 @@ impl Spine {
             Some(vs) => vs.scopes.usage(),
             None => (0, 0),
         };
+        let (lexical_copies, lexical_copy_bytes) = self.inner.lexical_copies.usage();
         Ok(Stats {
             format_version: schema::FORMAT_VERSION,
             dimension: self.dimension(),
@@ -73,6 +78,8 @@ impl Spine {
             compaction: self.compaction_history()?,
             scope_copies,
             scope_copy_bytes,
+            lexical_copies,
+            lexical_copy_bytes,
         })
     }
 }

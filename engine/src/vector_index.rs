@@ -206,13 +206,14 @@ impl Spine {
         vs.ivf.wait().map(|i| VectorIndexInfo::of(&i))
     }
 
-    /// Blocks until the scope copies that earlier searches asked for are built. Searches never
-    /// wait for them (docs/design.md, "Scope copies"); this is for callers that want to measure
-    /// or test a search with its scope's copy in place.
+    /// Blocks until the scope copies (vector and lexical) that earlier searches asked for are
+    /// built. Searches never wait for them (docs/design.md, "Scope copies"); this is for callers
+    /// that want to measure or test a search with its scope's copy in place.
     pub fn wait_for_scope_copies(&self) {
         if let Some(vs) = &self.inner.vectors {
             vs.scopes.wait_idle();
         }
+        self.inner.lexical_copies.wait_idle();
     }
 
     /// Checks the index against the arena (part of `verify`).

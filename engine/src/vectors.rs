@@ -78,7 +78,7 @@ pub(crate) struct Vectors {
     /// Where the index is saved.
     pub ivf_path: PathBuf,
     /// Scope copies of int8 records (see `scope_copy.rs`).
-    pub scopes: crate::scope_copy::ScopeCopies,
+    pub scopes: crate::scope_copy::ScopeCopies<memspine_index::group::Int8Group>,
 }
 
 impl Vectors {
@@ -100,13 +100,13 @@ impl Vectors {
             ivf,
             ivf_build: Mutex::new(()),
             ivf_path,
-            scopes: crate::scope_copy::ScopeCopies::new(0),
+            scopes: crate::scope_copy::ScopeCopies::int8(0),
         })
     }
 
     /// Gives scope copies a budget of `bytes`.
     pub(crate) fn with_scope_copies(mut self, bytes: usize) -> Self {
-        self.scopes = crate::scope_copy::ScopeCopies::new(bytes);
+        self.scopes = crate::scope_copy::ScopeCopies::int8(bytes);
         self
     }
 

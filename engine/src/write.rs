@@ -181,6 +181,7 @@ impl<'t> WriteCtx<'t> {
                 self.unindex_dedup(id, o)?;
             }
             if o.content != m.content {
+                self.spine.inner.lexical_copies.stage(id as u32);
                 memspine_index::lexical::remove_document(self.txn, id as u32, &o.content)
                     .map_err(ix)?;
                 memspine_index::lexical::index_document(self.txn, id as u32, &m.content)

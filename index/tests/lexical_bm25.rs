@@ -182,6 +182,43 @@ proptest! {
         let filter: RoaringBitmap = filter.into_iter().collect();
         check_queries(&db, &model, &queries, &filter);
     }
+
+    /// A scope's own postings, built from an older state (some documents since removed,
+    /// re-indexed with another text or added), give exactly the global filtered search for the
+    /// documents the caller knows to be unchanged.
+    #[test]
+    fn search_with_a_scope_copy_equals_the_global_search(
+        before in prop::collection::vec(op_strategy(), 1..25),
+        after in prop::collection::vec(op_strategy(), 0..15),
+        queries in prop::collection::vec(
+            prop::collection::vec(prop::sample::select(WORDS), 1..5).prop_map(|w| w.join(" ")), 1..6),
+        filter in prop::collection::vec(0u32..600, 0..300),
+        scope_mod in 1u32..4,
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = redb::Database::create(dir.path().join("data.redb")).expect("create");
+        let mut model = BTreeMap::new();
+        apply(&db, &mut model, &before);
+        let old = model.clone();
+        let copy = lexical::ScopePostings::build(
+            old.iter().filter(|(d, _)| *d % scope_mod == 0).map(|(&d, t)| (d, t.as_str())),
+        );
+        apply(&db, &mut model, &after);
+        let filter: RoaringBitmap = filter.into_iter().collect();
+        let covered: RoaringBitmap = (copy.docs() & &filter)
+            .into_iter()
+            .filter(|d| model.get(d).is_some() && model.get(d) == old.get(d))
+            .collect();
+        let rtxn = db.begin_read().expect("read");
+        for q in &queries {
+            for k in [1, 3, 10, 1000] {
+                let want = lexical::search(&rtxn, q, k, Some(&filter)).expect("search");
+                let got = lexical::search_with_copy(&rtxn, q, k, &filter, &copy, &covered)
+                    .expect("search with copy");
+                prop_assert_eq!(got, want, "query {:?} k {}", q, k);
+            }
+        }
+    }
 }
 
 /// Many postings per term, inserted in shuffled order: blocks fill, split and re-key.

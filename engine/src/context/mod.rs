@@ -277,7 +277,7 @@ impl Spine {
             found.push((id, "semantic", Some(s), None));
         }
         if !query.trim().is_empty() {
-            let hits = crate::search::lexical_ranked(&snap, query, limit, &allowed)?;
+            let hits = crate::search::lexical_ranked(&snap, query, limit, &allowed, &opts.filter)?;
             let max = hits.iter().map(|h| h.1).fold(0f32, f32::max);
             for (id, s) in hits {
                 let norm = if max > 0.0 { s / max } else { 0.0 };

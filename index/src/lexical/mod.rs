@@ -24,13 +24,15 @@
 mod cache;
 mod cursor;
 pub mod format;
+mod scope;
 mod search;
 mod tables;
 mod tokenize;
 mod verify;
 mod write;
 
-pub use search::{phrase_or_terms_bitmap, search, B, K1};
+pub use scope::ScopePostings;
+pub use search::{phrase_or_terms_bitmap, search, search_with_copy, B, K1};
 pub use tokenize::{stem, tokenize, MAX_TOKEN_BYTES, STOP_WORDS};
 pub use verify::{stats, verify, LexicalStats};
 pub use write::{index_document, remove_document, IndexBatch};

@@ -16,6 +16,7 @@
 
 use super::cursor::{Cursor, PostingsTable, EXHAUSTED};
 use super::format::TermEntry;
+use super::scope::ScopePostings;
 use super::tables::{open_read, read_stats, read_term, POSTINGS, STATS, TERMS};
 use super::tokenize::tokenize;
 use crate::error::Result;
@@ -86,28 +87,114 @@ pub fn search(
     if k == 0 || filter.is_some_and(|f| f.is_empty()) {
         return Ok(Vec::new());
     }
-    let (Some(terms_t), Some(postings), Some(stats_t)) = (
-        open_read(rtxn, TERMS)?,
-        open_read(rtxn, POSTINGS)?,
-        open_read(rtxn, STATS)?,
-    ) else {
+    let Some(q) = Prepared::new(rtxn, query)? else {
         return Ok(Vec::new());
     };
-    let stats = read_stats(&stats_t)?;
-    if stats.doc_count == 0 || stats.total_len == 0 {
+    Ok(finish(q.top(k, filter)?, k))
+}
+
+/// [`search`] restricted to `filter`, with the documents of `covered` scored from `copy`, the
+/// scope's own postings (see [`super::scope`]); the rest of the filter from the index. The
+/// caller promises that `covered` ⊆ `filter` ∩ `copy.docs()` and that each covered document is
+/// indexed with the text the copy was built from. The result is then exactly [`search`]'s.
+pub fn search_with_copy(
+    rtxn: &ReadTransaction,
+    query: &str,
+    k: usize,
+    filter: &RoaringBitmap,
+    copy: &ScopePostings,
+    covered: &RoaringBitmap,
+) -> Result<Vec<(u32, f32)>> {
+    if k == 0 || filter.is_empty() {
         return Ok(Vec::new());
     }
-    let bm = Bm25::new(stats.doc_count, stats.total_len);
-    let mut entries = Vec::new();
-    for term in distinct(tokenize(query)) {
-        if let Some(e) = read_term(&terms_t, &term)? {
-            entries.push(e);
-        }
+    let Some(q) = Prepared::new(rtxn, query)? else {
+        return Ok(Vec::new());
+    };
+    let rest = filter - covered;
+    let mut hits = if rest.is_empty() {
+        Vec::new()
+    } else {
+        q.top(k, Some(&rest))?
+    };
+    hits.extend(q.score_copy(copy, covered));
+    Ok(finish(hits, k))
+}
+
+/// The best `k` of `hits` (best first), as returned to callers.
+fn finish(mut hits: Vec<Hit>, k: usize) -> Vec<(u32, f32)> {
+    // `Hit`'s order puts worse hits last.
+    if hits.len() > k {
+        hits.select_nth_unstable(k);
+        hits.truncate(k);
     }
-    let cached = filter.is_some_and(|f| super::cache::worth_caching(f.len()));
-    let terms = open_terms(&postings, &bm, &entries, cached)?;
-    let top = MaxScore::new(terms, bm, k, filter).run()?;
-    Ok(top)
+    hits.sort_unstable();
+    hits.into_iter().map(|h| (h.doc, h.score as f32)).collect()
+}
+
+/// A query's terms and the statistics it is scored with, from one transaction.
+struct Prepared {
+    postings: PostingsTable,
+    bm: Bm25,
+    /// The query's distinct terms that are in the dictionary, in query order.
+    entries: Vec<(String, TermEntry)>,
+}
+
+impl Prepared {
+    /// `None` when nothing is indexed.
+    fn new(rtxn: &ReadTransaction, query: &str) -> Result<Option<Prepared>> {
+        let (Some(terms_t), Some(postings), Some(stats_t)) = (
+            open_read(rtxn, TERMS)?,
+            open_read(rtxn, POSTINGS)?,
+            open_read(rtxn, STATS)?,
+        ) else {
+            return Ok(None);
+        };
+        let stats = read_stats(&stats_t)?;
+        if stats.doc_count == 0 || stats.total_len == 0 {
+            return Ok(None);
+        }
+        let mut entries = Vec::new();
+        for term in distinct(tokenize(query)) {
+            if let Some(e) = read_term(&terms_t, &term)? {
+                entries.push((term, e));
+            }
+        }
+        Ok(Some(Prepared {
+            postings,
+            bm: Bm25::new(stats.doc_count, stats.total_len),
+            entries,
+        }))
+    }
+
+    /// The top `k` by MaxScore over the index's postings (unsorted).
+    fn top(&self, k: usize, filter: Option<&RoaringBitmap>) -> Result<Vec<Hit>> {
+        let cached = filter.is_some_and(|f| super::cache::worth_caching(f.len()));
+        let terms = open_terms(&self.postings, &self.bm, &self.entries, cached)?;
+        MaxScore::new(terms, self.bm, k, filter).run()
+    }
+
+    /// Every document of `covered` holding a query term, scored from `copy`: each term's
+    /// contribution added in query order, as [`MaxScore::score`] sums them.
+    fn score_copy(&self, copy: &ScopePostings, covered: &RoaringBitmap) -> Vec<Hit> {
+        let mut acc = vec![0.0f64; copy.len()];
+        for (term, e) in &self.entries {
+            let idf = self.bm.idf(e.df);
+            copy.accumulate(term, &mut acc, |tf, dl| idf * self.bm.tf_part(tf, dl));
+        }
+        let all = covered.len() == copy.len() as u64;
+        acc.iter()
+            .enumerate()
+            .filter(|(_, &s)| s > 0.0)
+            .filter_map(|(i, &score)| {
+                Some(Hit {
+                    score,
+                    doc: copy.id(i)?,
+                })
+            })
+            .filter(|h| all || covered.contains(h.doc))
+            .collect()
+    }
 }
 
 fn distinct(mut v: Vec<String>) -> Vec<String> {
@@ -120,11 +207,11 @@ fn distinct(mut v: Vec<String>) -> Vec<String> {
 fn open_terms<'t>(
     table: &'t PostingsTable,
     bm: &Bm25,
-    entries: &[TermEntry],
+    entries: &[(String, TermEntry)],
     cached: bool,
 ) -> Result<Vec<Term<'t>>> {
     let mut terms = Vec::with_capacity(entries.len());
-    for (order, e) in entries.iter().enumerate() {
+    for (order, (_, e)) in entries.iter().enumerate() {
         let idf = bm.idf(e.df);
         let bound = idf * bm.tf_part(e.max_tf.max(1), e.min_dl) * BOUND_SLACK;
         let cursor = Cursor::new(table, e.id, cached)?;
@@ -215,15 +302,14 @@ impl<'t, 'f> MaxScore<'t, 'f> {
         }
     }
 
-    fn run(mut self) -> Result<Vec<(u32, f32)>> {
+    /// The top k (unsorted).
+    fn run(mut self) -> Result<Vec<Hit>> {
         while let Some(doc) = self.next_candidate()? {
             if let Some(score) = self.score(doc)? {
                 self.offer(doc, score);
             }
         }
-        let mut hits = self.heap.into_sorted_vec();
-        hits.truncate(self.k);
-        Ok(hits.into_iter().map(|h| (h.doc, h.score as f32)).collect())
+        Ok(self.heap.into_vec())
     }
 
     /// The next document worth scoring: the smallest doc of an essential term that is in the

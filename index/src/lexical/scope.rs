@@ -1,0 +1,103 @@
+//! In-memory postings of one scope's documents (a user's, a session's memories), so that a
+//! query restricted to that scope scores the scope's own postings instead of leapfrogging the
+//! scope's members through database-wide postings lists.
+//!
+//! A filtered query over global postings visits every member of the filter that holds a query
+//! term, each visit a cursor advance per term (a block decode, a binary search): for a
+//! 27 000-memory user at a million memories and four common query terms that is ~2 ms, most of
+//! a context window. The same query over the scope's own postings adds up a few thousand
+//! `(doc, tf, dl)` triples per term.
+//!
+//! A copy is a snapshot: the caller (the engine) knows which of the filter's documents the
+//! copy holds *with their current text* (`covered`); the rest of the filter is searched in the
+//! global index, and the two top-k lists are merged. Scores are computed exactly as
+//! [`super::search`] computes them (the same global N, df and avgdl of the reading transaction,
+//! the same terms summed in the same order), so the result is identical to the global search.
+
+use std::collections::HashMap;
+
+use roaring::RoaringBitmap;
+
+use super::tokenize::term_counts;
+
+/// One term's postings in a scope: parallel arrays, by increasing local document index.
+#[derive(Debug, Default)]
+struct Postings {
+    /// Index of the document in [`ScopePostings::ids`].
+    local: Vec<u32>,
+    tfs: Vec<u32>,
+    dls: Vec<u32>,
+}
+
+/// The postings of a set of documents, built from their texts.
+#[derive(Debug, Default)]
+pub struct ScopePostings {
+    /// The documents, increasing.
+    ids: Vec<u32>,
+    docs: RoaringBitmap,
+    terms: HashMap<String, Postings>,
+    bytes: usize,
+}
+
+impl ScopePostings {
+    /// Indexes `docs` (document, text) exactly as [`super::index_document`] would. A document
+    /// given twice keeps its first text.
+    pub fn build<'a>(docs: impl IntoIterator<Item = (u32, &'a str)>) -> ScopePostings {
+        let mut texts: Vec<(u32, &str)> = docs.into_iter().collect();
+        texts.sort_by_key(|d| d.0);
+        texts.dedup_by_key(|d| d.0);
+        let mut s = ScopePostings::default();
+        for (local, (doc, text)) in (0u32..).zip(texts) {
+            s.ids.push(doc);
+            let (counts, len) = term_counts(text);
+            for (term, tf) in counts {
+                let p = s.terms.entry(term).or_default();
+                p.local.push(local);
+                p.tfs.push(tf);
+                p.dls.push(len);
+            }
+        }
+        s.docs = s.ids.iter().copied().collect();
+        let postings: usize = s.terms.values().map(|p| p.local.capacity() * 12).sum();
+        let keys: usize = s.terms.keys().map(|k| k.capacity() + 64).sum();
+        s.bytes = s.ids.capacity() * 4 + s.docs.serialized_size() + postings + keys;
+        s
+    }
+
+    /// The documents it holds.
+    pub fn docs(&self) -> &RoaringBitmap {
+        &self.docs
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when it holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Approximate heap bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Adds `weight(tf, dl)` of every posting of `term` to `acc` (indexed like `ids`).
+    pub(super) fn accumulate(&self, term: &str, acc: &mut [f64], weight: impl Fn(u32, u32) -> f64) {
+        let Some(p) = self.terms.get(term) else {
+            return;
+        };
+        for ((&i, &tf), &dl) in p.local.iter().zip(&p.tfs).zip(&p.dls) {
+            if let Some(a) = acc.get_mut(i as usize) {
+                *a += weight(tf, dl);
+            }
+        }
+    }
+
+    /// The document at local index `i`.
+    pub(super) fn id(&self, i: usize) -> Option<u32> {
+        self.ids.get(i).copied()
+    }
+}
