@@ -22,8 +22,12 @@ use crate::db::Spine;
 use crate::error::Result;
 use crate::schema::{ACCESS, MEMORIES};
 
-/// Buffer size that triggers an opportunistic flush.
-pub const FLUSH_AT: usize = 4096;
+/// Buffer size (distinct memories) that triggers an opportunistic flush. A flush rewrites one
+/// `access` row per memory, at random places of the table: a few thousand ids already touch
+/// most of its pages, so a larger batch costs little more per flush and much less per id
+/// (4 096 → 32 768: the flush thread's share of a 1M-memory context-window run 16 % → 7 % of
+/// the CPU). The buffer is ~1.5 MiB at this size; a crash may lose the unflushed counts.
+pub const FLUSH_AT: usize = 32_768;
 
 /// Whether a background flush runs, and whether the database is closing (no new flush).
 #[derive(Default)]

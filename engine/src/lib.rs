@@ -45,6 +45,7 @@ mod vectors;
 mod verify;
 mod write;
 
+pub use access::FLUSH_AT as ACCESS_FLUSH_AT;
 pub use clock::{Clock, ManualClock, Micros, SystemClock};
 pub use compact::{
     CompactOptions, CompactionHistory, CompactionReport, CompactorConfig, LogCompaction, Skipped,

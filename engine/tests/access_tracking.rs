@@ -44,7 +44,7 @@ fn access_counts_are_visible_at_once_and_survive_reopen() {
 fn a_flush_in_the_background_never_holds_the_database_after_close() {
     let dir = common::temp();
     let path = common::db_path(&dir);
-    let n = 4096 + 100; // past the flush mark (`access::FLUSH_AT`)
+    let n = memspine::ACCESS_FLUSH_AT + 100; // past the flush mark
     let ids = {
         let (db, _) = common::open_with_clock(&path);
         let batch = (0..n).map(|i| NewMemory::new(format!("m{i}"))).collect();

@@ -9,7 +9,9 @@
 //!       + w_importance·importance + w_access·ln(1+accesses)/ln(101) + w_graph·graph + w_pinned·pinned
 //! ```
 //! with the defaults of [`Weights::default`]. Near-duplicates (same normalised text, or cosine ≥
-//! `duplicate_threshold`) are collapsed to the best-scored one. The window is packed pinned first
+//! `duplicate_threshold`) are collapsed to the first one placed (sections in order, relevant
+//! memories by score, the conversation newest first); a candidate that does not fit the budget
+//! is dropped for the budget without that check. The window is packed pinned first
 //! (all of them, or the result says they did not fit), then relevant memories by score, then the
 //! knowledge-graph facts about the entities the query mentions, then the recent conversation,
 //! each section labelled and each line dated, never past `max_tokens`.
@@ -390,8 +392,20 @@ impl Spine {
         counter: &dyn TokenCounter,
     ) -> Result<ContextWindow> {
         let (cands, graph) = self.select(query, opts)?;
-        let (kept, dropped) = self.collapse_duplicates(cands, opts)?;
-        let w = pack(kept, graph, max_tokens, counter, dropped);
+        let mut dropped = Vec::new();
+        let kept = cands
+            .into_iter()
+            .filter(|c| {
+                let low = c.score < opts.min_score && c.section != Section::Pinned;
+                if low {
+                    dropped.push(drop_of(c, DropReason::LowScore));
+                }
+                !low
+            })
+            .collect();
+        let vectors = self.vector_source()?;
+        let dups = Duplicates::new(vectors.as_ref(), opts.duplicate_threshold);
+        let w = pack(kept, graph, max_tokens, counter, dropped, Some(dups));
         if opts.track_access {
             let ids: Vec<MemoryId> = w.chosen.iter().map(|c| c.id).collect();
             self.note_access(&ids);
@@ -399,73 +413,83 @@ impl Spine {
         Ok(w)
     }
 
-    /// Keeps the best of each group of near-duplicates (and drops low scores).
-    fn collapse_duplicates(
-        &self,
-        cands: Vec<Candidate>,
-        opts: &ContextOptions,
-    ) -> Result<(Vec<Candidate>, Vec<Dropped>)> {
-        // The candidates' vectors, read in place from one arena snapshot (never copied).
-        let arena = match &self.inner.vectors {
+    /// Where the candidates' vectors are read from, in place (never copied): one arena
+    /// snapshot and the slot overrides.
+    fn vector_source(&self) -> Result<Option<VectorSource>> {
+        Ok(match &self.inner.vectors {
             Some(vs) => Some((vs.snapshot()?, vs.overrides()?)),
             None => None,
-        };
-        let vector_of = |c: &Candidate| -> Option<&[f32]> {
-            let (snap, o) = arena.as_ref()?;
-            c.memory
-                .has_vector
-                .then(|| snap.vector(o.slot_of(c.memory.id.0)))
-                .flatten()
-        };
-        let mut kept: Vec<Candidate> = Vec::new();
-        // The vectors of the kept candidates that have one, with their tails' norms.
-        let mut kept_vectors: Vec<(&[f32], f32, MemoryId)> = Vec::new();
-        // Normalised texts of the kept candidates, by hash: (hash, index in `kept`).
-        let mut seen_text: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut dropped = Vec::new();
-        for c in cands {
-            if c.score < opts.min_score && c.section != Section::Pinned {
-                dropped.push(drop_of(&c, DropReason::LowScore));
-                continue;
-            }
-            let text_hash = normalised_hash(&c.memory.content);
-            let v = vector_of(&c).map(|v| (v, tail_norm(v)));
-            // The same normalised text (a hash match checked on the texts themselves).
+        })
+    }
+}
+
+type VectorSource = (memspine_index::arena::Snapshot, crate::vectors::Overrides);
+
+/// Near-duplicates of the memories placed in a window so far: the same normalised text, or a
+/// cosine of at least the threshold. Packing asks only for candidates that fit the budget (a
+/// candidate that does not fit is dropped for the budget whatever it duplicates), so a heavy
+/// user whose pinned memories fill the window costs no pairwise comparisons for the rest.
+struct Duplicates<'a> {
+    vectors: Option<&'a VectorSource>,
+    threshold: f32,
+    /// The vectors of the placed memories that have one, with their tails' norms.
+    kept_vectors: Vec<(&'a [f32], f32, MemoryId)>,
+    /// Texts of the placed memories, by the hash of their normalised form.
+    seen_text: HashMap<u64, Vec<(String, MemoryId)>>,
+}
+
+impl<'a> Duplicates<'a> {
+    fn new(vectors: Option<&'a VectorSource>, threshold: f32) -> Self {
+        Duplicates {
+            vectors,
+            threshold,
+            kept_vectors: Vec::new(),
+            seen_text: HashMap::new(),
+        }
+    }
+
+    fn vector_of(&self, m: &Memory) -> Option<&'a [f32]> {
+        let (snap, o) = self.vectors?;
+        m.has_vector
+            .then(|| snap.vector(o.slot_of(m.id.0)))
+            .flatten()
+    }
+
+    /// Places `m` unless it duplicates a placed memory (which is returned); `check` false
+    /// places it without looking (pinned memories are always kept).
+    fn admit(&mut self, m: &Memory, check: bool) -> Option<MemoryId> {
+        let hash = normalised_hash(&m.content);
+        let vector = self.vector_of(m).map(|v| (v, tail_norm(v)));
+        if check {
             let same_text = || {
-                let at = seen_text.get(&text_hash)?;
-                let norm = normalise_text(&c.memory.content);
+                let at = self.seen_text.get(&hash)?;
+                let norm = normalise_text(&m.content);
                 at.iter()
-                    .map(|&i| &kept[i])
-                    .find(|k: &&Candidate| normalise_text(&k.memory.content) == norm)
-                    .map(|k| k.memory.id)
+                    .find(|(t, _)| normalise_text(t) == norm)
+                    .map(|(_, id)| *id)
             };
-            // Pinned memories are always kept: no need to look for what they duplicate.
-            let dup = (c.section != Section::Pinned)
-                .then(|| {
-                    same_text().or_else(|| {
-                        let (v, tail) = v?;
-                        kept_vectors
-                            .iter()
-                            .find(|(kv, kt, _)| {
-                                may_reach(v, tail, kv, *kt, opts.duplicate_threshold)
-                                    && dot(v, kv) >= opts.duplicate_threshold
-                            })
-                            .map(|&(_, _, id)| id)
+            let close = || {
+                let (v, tail) = vector?;
+                self.kept_vectors
+                    .iter()
+                    .find(|(kv, kt, _)| {
+                        may_reach(v, tail, kv, *kt, self.threshold) && dot(v, kv) >= self.threshold
                     })
-                })
-                .flatten();
-            match dup {
-                Some(of) => dropped.push(drop_of(&c, DropReason::Duplicate { of })),
-                None => {
-                    seen_text.entry(text_hash).or_default().push(kept.len());
-                    if let Some((v, tail)) = v {
-                        kept_vectors.push((v, tail, c.memory.id));
-                    }
-                    kept.push(c);
-                }
+                    .map(|&(_, _, id)| id)
+            };
+            if let Some(of) = same_text().or_else(close) {
+                return Some(of);
             }
         }
-        Ok((kept, dropped))
+        // The text itself is normalised again only when a later hash matches (rare).
+        self.seen_text
+            .entry(hash)
+            .or_default()
+            .push((m.content.clone(), m.id));
+        if let Some((v, tail)) = vector {
+            self.kept_vectors.push((v, tail, m.id));
+        }
+        None
     }
 }
 
@@ -665,20 +689,26 @@ struct Packer<'a> {
 }
 
 impl Packer<'_> {
-    /// Places `items` (line, payload) under `heading`; `reject` gets the ones that do not fit.
+    /// Places `items` (line, payload) under `heading`; `reject` gets the ones that do not fit
+    /// and the ones that fit but `admit` refuses (with its reason).
     fn section<T>(
         &mut self,
         heading: &'static str,
         items: Vec<(String, T)>,
+        mut admit: impl FnMut(&T) -> Option<DropReason>,
         mut place: impl FnMut(String, T, usize) -> Line,
-        mut reject: impl FnMut(T),
+        mut reject: impl FnMut(T, DropReason),
     ) {
         let mut section_used = self.counter.count(heading) + 1;
         let mut placed = Vec::new();
         for (text, item) in items {
             let cost = self.counter.count(&text) + 1;
             if self.used + section_used + cost > self.max_tokens {
-                reject(item);
+                reject(item, DropReason::Budget);
+                continue;
+            }
+            if let Some(reason) = admit(&item) {
+                reject(item, reason);
                 continue;
             }
             section_used += cost;
@@ -708,6 +738,7 @@ pub fn pack_candidates(
         max_tokens,
         counter,
         Vec::new(),
+        None,
     )
 }
 
@@ -720,6 +751,7 @@ fn pack(
     max_tokens: usize,
     counter: &dyn TokenCounter,
     mut dropped: Vec<Dropped>,
+    mut dups: Option<Duplicates<'_>>,
 ) -> ContextWindow {
     let mut by_section: HashMap<Section, Vec<Candidate>> = HashMap::new();
     for c in kept {
@@ -755,11 +787,12 @@ fn pack(
             p.section(
                 FACTS_HEADING,
                 items,
+                |_| None,
                 |line, fact, tokens| Line::Fact(line, ChosenFact { fact, tokens }),
-                |f| {
+                |f, reason| {
                     dropped_facts.push(DroppedFact {
                         edge: f.edge,
-                        reason: DropReason::Budget,
+                        reason,
                     })
                 },
             );
@@ -772,6 +805,13 @@ fn pack(
         p.section(
             heading,
             items,
+            |c| {
+                // Pinned memories are always kept: no need to look for what they duplicate.
+                let of = dups
+                    .as_mut()?
+                    .admit(&c.memory, section != Section::Pinned)?;
+                Some(DropReason::Duplicate { of })
+            },
             |line, c, tokens| {
                 Line::Memory(
                     line,
@@ -785,11 +825,11 @@ fn pack(
                     },
                 )
             },
-            |c| {
+            |c, reason| {
                 if section == Section::Pinned {
                     pinned_fit = false;
                 }
-                dropped.push(drop_of(&c, DropReason::Budget));
+                dropped.push(drop_of(&c, reason));
             },
         );
         if section == Section::Recent && p.lines.len() > start + 1 {
