@@ -207,7 +207,7 @@ proptest! {
         let filter: RoaringBitmap = filter.into_iter().collect();
         let covered: RoaringBitmap = (copy.docs() & &filter)
             .into_iter()
-            .filter(|d| model.get(d).is_some() && model.get(d) == old.get(d))
+            .filter(|d| model.contains_key(d) && model.get(d) == old.get(d))
             .collect();
         let rtxn = db.begin_read().expect("read");
         for q in &queries {
