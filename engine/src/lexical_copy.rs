@@ -152,67 +152,36 @@ impl LexicalCopies {
         filter: &Filter,
     ) -> Result<Vec<(u32, f32)>> {
         let ix = |e: memspine_index::Error| Error::Index(e.to_string());
-        let (Some(generation), Some(scope)) =
-            (snap.generation, crate::scope_copy::scope_of(filter))
-        else {
-            return memspine_index::lexical::search(&snap.txn, query, limit, Some(docs))
-                .map_err(ix);
-        };
-        let mut covered = None;
-        let copy = self.copies.get(
-            &scope.key,
-            docs.len(),
-            |c| {
-                let cov = self.covered(c, docs, generation);
-                let missing = docs.len() - cov.len();
-                covered = Some(cov);
-                missing
-            },
-            |copies| self.job(snap, &scope.whole(), copies),
-        )?;
-        match (copy, covered) {
-            (Some(copy), Some(covered)) if !covered.is_empty() => {
-                memspine_index::lexical::search_with_copy(
-                    &snap.txn,
-                    query,
-                    limit,
-                    docs,
-                    &copy.postings,
-                    &covered,
-                )
-                .map_err(ix)
+        let served = match (snap.generation, crate::scope_copy::scope_of(filter)) {
+            (Some(generation), Some(scope)) => {
+                let mut covered = None;
+                let copy = self.copies.get(
+                    &scope.key,
+                    docs.len(),
+                    |c| {
+                        let cov = self.covered(c, docs, generation);
+                        let missing = docs.len() - cov.len();
+                        covered = Some(cov);
+                        missing
+                    },
+                    |copies| job(snap, &scope.whole(), copies),
+                )?;
+                copy.zip(covered).filter(|(_, cov)| !cov.is_empty())
             }
-            _ => memspine_index::lexical::search(&snap.txn, query, limit, Some(docs)).map_err(ix),
-        }
-    }
-
-    /// The build of the copy of the scope `whole`, from a snapshot of a certain generation
-    /// (`None` when the scope is not worth one).
-    fn job(
-        &self,
-        snap: &Snapshot,
-        whole: &Filter,
-        copies: &ScopeCopies<LexCopy>,
-    ) -> Result<Option<Build<LexCopy>>> {
-        // A snapshot of its own (the job outlives the search); only its read transaction goes
-        // to the builder thread (a handle there would keep the database open).
-        let own = snap.spine.snapshot()?;
-        let Some(generation) = own.generation else {
-            return Ok(None);
+            _ => None,
         };
-        let docs = own.filter(whole)?;
-        if !copies.worth(docs.len()) {
-            return Ok(None);
+        match served {
+            Some((copy, covered)) => memspine_index::lexical::search_with_copy(
+                &snap.txn,
+                query,
+                limit,
+                docs,
+                &copy.postings,
+                &covered,
+            ),
+            None => memspine_index::lexical::search(&snap.txn, query, limit, Some(docs)),
         }
-        let Snapshot { txn, .. } = own;
-        Ok(Some(Box::new(move || {
-            let texts = contents(&txn, &docs).ok()?;
-            let postings = ScopePostings::build(texts.iter().map(|(d, t)| (*d, t.as_str())));
-            Some(LexCopy {
-                postings,
-                generation,
-            })
-        })))
+        .map_err(ix)
     }
 
     /// Blocks until every copy asked for so far is built (or given up).
@@ -224,6 +193,34 @@ impl LexicalCopies {
     pub(crate) fn usage(&self) -> (usize, usize) {
         self.copies.usage()
     }
+}
+
+/// The build of the copy of the scope `whole`, from a snapshot of a certain generation
+/// (`None` when the scope is not worth one).
+fn job(
+    snap: &Snapshot,
+    whole: &Filter,
+    copies: &ScopeCopies<LexCopy>,
+) -> Result<Option<Build<LexCopy>>> {
+    // A snapshot of its own (the job outlives the search); only its read transaction goes
+    // to the builder thread (a handle there would keep the database open).
+    let own = snap.spine.snapshot()?;
+    let Some(generation) = own.generation else {
+        return Ok(None);
+    };
+    let docs = own.filter(whole)?;
+    if !copies.worth(docs.len()) {
+        return Ok(None);
+    }
+    let Snapshot { txn, .. } = own;
+    Ok(Some(Box::new(move || {
+        let texts = contents(&txn, &docs).ok()?;
+        let postings = ScopePostings::build(texts.iter().map(|(d, t)| (*d, t.as_str())));
+        Some(LexCopy {
+            postings,
+            generation,
+        })
+    })))
 }
 
 /// The texts of the memories `docs` (missing ones skipped).

@@ -181,9 +181,12 @@ impl Spine {
             Some(scope) if !opts.exact => vs.scopes.get(
                 &scope.key,
                 slots.len(),
-                |g| match g.slots() == &slots {
-                    true => 0,
-                    false => slots.len() - slots.intersection_len(g.slots()),
+                |g| {
+                    if g.slots() == &slots {
+                        0
+                    } else {
+                        slots.len() - slots.intersection_len(g.slots())
+                    }
                 },
                 |copies| {
                     // The scope's memories that its searches see without further filters.
