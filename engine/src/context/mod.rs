@@ -298,27 +298,23 @@ impl Spine {
         let mut ids: Vec<u64> = found.iter().map(|f| f.0).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut records: HashMap<u64, Memory> = snap
-            .memories(ids)
-            .map(|ms| ms.into_iter().map(|m| (m.id.0, m)).collect())?;
-        let mut cands: HashMap<MemoryId, Candidate> = HashMap::new();
+        // In id order; a memory deleted since it was ranked is missing and not a candidate.
+        let records = snap.memories(ids)?;
+        let read: Vec<u64> = records.iter().map(|m| m.id.0).collect();
+        let mut records: Vec<Option<Memory>> = records.into_iter().map(Some).collect();
+        let mut cands: Vec<Option<Candidate>> = Vec::new();
+        cands.resize_with(records.len(), || None);
         for (id, source, sem, lex) in found {
-            let e = match cands.entry(MemoryId(id)) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    // A memory deleted since it was ranked is not a candidate.
-                    let Some(memory) = records.remove(&id) else {
-                        continue;
-                    };
-                    v.insert(Candidate {
-                        memory,
-                        score: 0.0,
-                        signals: Signals::default(),
-                        sources: Vec::new(),
-                        section: Section::Recent,
-                    })
-                }
+            let Ok(at) = read.binary_search(&id) else {
+                continue;
             };
+            let e = cands[at].get_or_insert_with(|| Candidate {
+                memory: records[at].take().expect("each record is taken once"),
+                score: 0.0,
+                signals: Signals::default(),
+                sources: Vec::new(),
+                section: Section::Recent,
+            });
             e.sources.push(source);
             if sem.is_some() {
                 e.signals.semantic = sem;
@@ -327,7 +323,7 @@ impl Spine {
                 e.signals.lexical = lex;
             }
         }
-        let mut out: Vec<Candidate> = cands.into_values().collect();
+        let mut out: Vec<Candidate> = cands.into_iter().flatten().collect();
         for c in &mut out {
             if let Some((proximity, link)) = graph.link_of(&snap, c.memory.id)? {
                 c.signals.graph = proximity;
@@ -613,21 +609,29 @@ const HEADINGS: [(Section, &str); 3] = [
 ];
 const FACTS_HEADING: &str = "## Facts about entities in the query";
 
+/// `- [date] user: content` on one line, written into one string.
 fn line_of(c: &Candidate) -> String {
-    let who = c
-        .memory
-        .scope
-        .user
-        .as_deref()
-        .map(|u| format!(" {u}:"))
-        .unwrap_or_default();
-    let content = c.memory.content.replace('\n', " ");
-    format!(
-        "- [{}]{} {}",
-        format_date(c.memory.created_at),
-        who,
-        content
-    )
+    let m = &c.memory;
+    let date = format_date(m.created_at);
+    let user = m.scope.user.as_deref();
+    let mut line =
+        String::with_capacity(6 + date.len() + user.map_or(0, |u| u.len() + 2) + m.content.len());
+    line.push_str("- [");
+    line.push_str(&date);
+    line.push(']');
+    if let Some(u) = user {
+        line.push(' ');
+        line.push_str(u);
+        line.push(':');
+    }
+    line.push(' ');
+    for (i, part) in m.content.split('\n').enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        line.push_str(part);
+    }
+    line
 }
 
 fn why(c: &Candidate) -> String {
@@ -839,9 +843,10 @@ fn pack(
     let mut lines = p.lines;
     let join = |lines: &[Line]| lines.iter().map(Line::text).collect::<Vec<_>>().join("\n");
     let mut text = join(&lines);
+    let mut tokens_used = counter.count(&text);
     // Per-line costs bound the total for the estimator; a real tokenizer may merge across lines,
     // so check the whole text and give back lines from the end until it fits.
-    while !text.is_empty() && counter.count(&text) > max_tokens {
+    while !text.is_empty() && tokens_used > max_tokens {
         match lines.pop() {
             Some(Line::Memory(_, c)) => dropped.push(Dropped {
                 id: c.id,
@@ -858,8 +863,8 @@ fn pack(
             lines.pop();
         }
         text = join(&lines);
+        tokens_used = counter.count(&text);
     }
-    let tokens_used = counter.count(&text);
     let mut chosen = Vec::new();
     let mut chosen_facts = Vec::new();
     for l in lines {

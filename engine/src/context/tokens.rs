@@ -28,13 +28,29 @@ pub struct Estimator;
 
 impl TokenCounter for Estimator {
     fn count(&self, text: &str) -> usize {
-        let by_bytes = text.len().div_ceil(3);
-        let words = text.split_whitespace().count();
-        by_bytes.max(words)
+        text.len().div_ceil(3).max(words(text))
     }
     fn name(&self) -> &str {
         "estimator(bytes/3)"
     }
+}
+
+/// `text.split_whitespace().count()`, byte by byte for ASCII text (the usual case: a context
+/// window counts every candidate's line).
+fn words(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    // ASCII whitespace as `char::is_whitespace` has it: tab, newline, vertical tab, form feed,
+    // carriage return and space.
+    let mut in_word = false;
+    let mut n = 0;
+    for &b in text.as_bytes() {
+        let word = !matches!(b, b'\t'..=b'\r' | b' ');
+        n += usize::from(word && !in_word);
+        in_word = word;
+    }
+    n
 }
 
 /// The counter called `name`: `estimate` (always), `cl100k` or `o200k` (feature `tiktoken`).
@@ -153,6 +169,35 @@ mod tests {
         assert_eq!(e.count(""), 0);
         assert!(e.count("hi") >= 1);
         assert!(e.count("The cat sits on the mat.") >= 6);
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            " ",
+            "one",
+            " two  words ",
+            "a\tb\nc\x0bd\x0ce\rf",
+            "\x1c not whitespace \x1f",
+            "non\u{a0}breaking space",
+            "ideographic\u{3000}space and ümlauts",
+        ] {
+            assert_eq!(words(text), text.split_whitespace().count(), "{text:?}");
+        }
+        let mut state = 1u64;
+        for _ in 0..2000 {
+            let text: String = (0..40)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let alphabet = b"ab \t\n\r\x0b\x0c\x1f.";
+                    char::from(alphabet[(state >> 59) as usize % alphabet.len()])
+                })
+                .collect();
+            assert_eq!(words(&text), text.split_whitespace().count(), "{text:?}");
+        }
     }
 
     #[test]
