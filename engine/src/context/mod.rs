@@ -692,22 +692,58 @@ struct Packer<'a> {
     lines: Vec<Line>,
 }
 
+/// Something that takes one line of the window.
+trait Lined {
+    /// Its line.
+    fn line(&self) -> String;
+    /// A lower bound of its line's length in bytes, known without building the line.
+    fn min_line_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl Lined for Candidate {
+    fn line(&self) -> String {
+        line_of(self)
+    }
+    fn min_line_bytes(&self) -> usize {
+        // `- [` date `] ` (a date has at least 10 bytes), ` user:`, the content (a newline
+        // becomes a space: same length).
+        let user = self.memory.scope.user.as_deref().map_or(0, |u| u.len() + 2);
+        15 + user + self.memory.content.len()
+    }
+}
+
+impl Lined for GraphFact {
+    fn line(&self) -> String {
+        fact_line(self)
+    }
+}
+
 impl Packer<'_> {
-    /// Places `items` (line, payload) under `heading`; `reject` gets the ones that do not fit
-    /// and the ones that fit but `admit` refuses (with its reason).
-    fn section<T>(
+    /// Places `items` under `heading`; `reject` gets the ones that do not fit and the ones that
+    /// fit but `admit` refuses (with its reason). A line that cannot fit by the counter's lower
+    /// bound is not built (a heavy user's pinned memories can leave no room for hundreds of
+    /// relevant ones).
+    fn section<T: Lined>(
         &mut self,
         heading: &'static str,
-        items: Vec<(String, T)>,
+        items: Vec<T>,
         mut admit: impl FnMut(&T) -> Option<DropReason>,
         mut place: impl FnMut(String, T, usize) -> Line,
         mut reject: impl FnMut(T, DropReason),
     ) {
         let mut section_used = self.counter.count(heading) + 1;
         let mut placed = Vec::new();
-        for (text, item) in items {
+        for item in items {
+            let room = self.max_tokens.saturating_sub(self.used + section_used);
+            if self.counter.min_count(item.min_line_bytes()) + 1 > room {
+                reject(item, DropReason::Budget);
+                continue;
+            }
+            let text = item.line();
             let cost = self.counter.count(&text) + 1;
-            if self.used + section_used + cost > self.max_tokens {
+            if cost > room {
                 reject(item, DropReason::Budget);
                 continue;
             }
@@ -782,15 +818,9 @@ fn pack(
     let mut facts = Some(graph.facts);
     for (section, heading) in HEADINGS {
         if section == Section::Recent {
-            let items: Vec<(String, GraphFact)> = facts
-                .take()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (fact_line(&f), f))
-                .collect();
             p.section(
                 FACTS_HEADING,
-                items,
+                facts.take().unwrap_or_default(),
                 |_| None,
                 |line, fact, tokens| Line::Fact(line, ChosenFact { fact, tokens }),
                 |f, reason| {
@@ -804,11 +834,10 @@ fn pack(
         let Some(list) = by_section.remove(&section) else {
             continue;
         };
-        let items: Vec<(String, Candidate)> = list.into_iter().map(|c| (line_of(&c), c)).collect();
         let start = p.lines.len();
         p.section(
             heading,
-            items,
+            list,
             |c| {
                 // Pinned memories are always kept: no need to look for what they duplicate.
                 let of = dups

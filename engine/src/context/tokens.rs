@@ -20,6 +20,12 @@ pub trait TokenCounter: Send + Sync {
     fn count(&self, text: &str) -> usize;
     /// A short name for reports.
     fn name(&self) -> &str;
+    /// A lower bound of `count(text)` for every text of `bytes` UTF-8 bytes (default 0). The
+    /// context window does not build a line that cannot fit by this bound.
+    fn min_count(&self, bytes: usize) -> usize {
+        let _ = bytes;
+        0
+    }
 }
 
 /// The built-in estimator (see the module docs).
@@ -29,6 +35,9 @@ pub struct Estimator;
 impl TokenCounter for Estimator {
     fn count(&self, text: &str) -> usize {
         text.len().div_ceil(3).max(words(text))
+    }
+    fn min_count(&self, bytes: usize) -> usize {
+        bytes.div_ceil(3)
     }
     fn name(&self) -> &str {
         "estimator(bytes/3)"
@@ -197,6 +206,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(words(&text), text.split_whitespace().count(), "{text:?}");
+            assert!(Estimator.min_count(text.len()) <= Estimator.count(&text));
         }
     }
 
