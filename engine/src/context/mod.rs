@@ -298,23 +298,24 @@ impl Spine {
         let mut ids: Vec<u64> = found.iter().map(|f| f.0).collect();
         ids.sort_unstable();
         ids.dedup();
-        // In id order; a memory deleted since it was ranked is missing and not a candidate.
-        let records = snap.memories(ids)?;
-        let read: Vec<u64> = records.iter().map(|m| m.id.0).collect();
-        let mut records: Vec<Option<Memory>> = records.into_iter().map(Some).collect();
-        let mut cands: Vec<Option<Candidate>> = Vec::new();
-        cands.resize_with(records.len(), || None);
-        for (id, source, sem, lex) in found {
-            let Ok(at) = read.binary_search(&id) else {
-                continue;
-            };
-            let e = cands[at].get_or_insert_with(|| Candidate {
-                memory: records[at].take().expect("each record is taken once"),
+        // Every record read is a candidate, in id order; a memory deleted since it was ranked
+        // is missing and not a candidate.
+        let mut out: Vec<Candidate> = snap
+            .memories(ids)?
+            .into_iter()
+            .map(|memory| Candidate {
+                memory,
                 score: 0.0,
                 signals: Signals::default(),
                 sources: Vec::new(),
                 section: Section::Recent,
-            });
+            })
+            .collect();
+        for (id, source, sem, lex) in found {
+            let Ok(at) = out.binary_search_by_key(&id, |c| c.memory.id.0) else {
+                continue;
+            };
+            let e = &mut out[at];
             e.sources.push(source);
             if sem.is_some() {
                 e.signals.semantic = sem;
@@ -323,7 +324,6 @@ impl Spine {
                 e.signals.lexical = lex;
             }
         }
-        let mut out: Vec<Candidate> = cands.into_iter().flatten().collect();
         for c in &mut out {
             if let Some((proximity, link)) = graph.link_of(&snap, c.memory.id)? {
                 c.signals.graph = proximity;
@@ -609,31 +609,6 @@ const HEADINGS: [(Section, &str); 3] = [
 ];
 const FACTS_HEADING: &str = "## Facts about entities in the query";
 
-/// `- [date] user: content` on one line, written into one string.
-fn line_of(c: &Candidate) -> String {
-    let m = &c.memory;
-    let date = format_date(m.created_at);
-    let user = m.scope.user.as_deref();
-    let mut line =
-        String::with_capacity(6 + date.len() + user.map_or(0, |u| u.len() + 2) + m.content.len());
-    line.push_str("- [");
-    line.push_str(&date);
-    line.push(']');
-    if let Some(u) = user {
-        line.push(' ');
-        line.push_str(u);
-        line.push(':');
-    }
-    line.push(' ');
-    for (i, part) in m.content.split('\n').enumerate() {
-        if i > 0 {
-            line.push(' ');
-        }
-        line.push_str(part);
-    }
-    line
-}
-
 fn why(c: &Candidate) -> String {
     use std::fmt::Write as _;
     let s = &c.signals;
@@ -703,8 +678,26 @@ trait Lined {
 }
 
 impl Lined for Candidate {
+    /// `- [date] user: content` on one line, written into one string.
     fn line(&self) -> String {
-        line_of(self)
+        let m = &self.memory;
+        let mut line = String::with_capacity(self.min_line_bytes());
+        line.push_str("- [");
+        line.push_str(&format_date(m.created_at));
+        line.push(']');
+        if let Some(u) = &m.scope.user {
+            line.push(' ');
+            line.push_str(u);
+            line.push(':');
+        }
+        line.push(' ');
+        for (i, part) in m.content.split('\n').enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(part);
+        }
+        line
     }
     fn min_line_bytes(&self) -> usize {
         // `- [` date `] ` (a date has at least 10 bytes), ` user:`, the content (a newline
