@@ -5,7 +5,9 @@
 //! Before criterion runs, it prints the cost of the storage primitives (one adjacency-list range
 //! read, one entity point read; cold then warm) and a timed loop over ~1000 random roots per
 //! depth (2000 for 1-hop, 100 for 3-hop): an untimed cold pass, then warm p50/p95/p99 with and
-//! without loading entity records, and the average result sizes.
+//! without loading entity records, and the average result sizes — from the tables, then from
+//! an in-memory copy of the whole graph (`GraphCopy`, what the engine's graph reads use when
+//! the graph fits `Options::graph_copy_bytes`).
 //!
 //! Run: `MEMSPINE_BENCH_ENTITIES=1000000 cargo bench -p memspine-benches --bench graph`.
 //! Set MEMSPINE_BENCH_GRAPH_DB=/some/file.redb to keep the built graph and reuse it next time
@@ -20,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use memspine_graph::{
-    add_triples, create_entity, neighborhood, stats, EntityRef, NewEntity, NewTriple,
-    TraversalOptions,
+    add_triples, create_entity, neighborhood, neighborhood_with, stats, EntityRef, GraphCopy,
+    NewEntity, NewTriple, TraversalOptions,
 };
 use redb::{Database, Durability, ReadableDatabase};
 
@@ -129,9 +131,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(i).copied().unwrap_or_default()
 }
 
-/// Timed loop over random roots: p50/p95/p99 and mean result sizes.
-fn report(db: &Database, n: u64) {
+/// Timed loop over random roots: p50/p95/p99 and mean result sizes, read from the tables or
+/// from an in-memory copy.
+fn report(db: &Database, n: u64, copy: Option<&GraphCopy>) {
     let r = db.begin_read().unwrap();
+    let from = match copy {
+        Some(_) => "copy",
+        None => "tables",
+    };
     for (depth, queries) in [(1u32, 2000usize), (2, 1000), (3, 100)] {
         // One untimed pass over the same roots first: the figures below are warm (pages in
         // redb's cache), the steady state of a process that keeps its database open.
@@ -139,10 +146,11 @@ fn report(db: &Database, n: u64) {
         let t = Instant::now();
         for _ in 0..queries {
             let root = 1 + rng.below(n);
-            black_box(neighborhood(&r, root, depth, &TraversalOptions::default()).unwrap());
+            let opts = TraversalOptions::default();
+            black_box(neighborhood_with(&r, copy, root, depth, &opts).unwrap());
         }
         eprintln!(
-            "{depth}-hop cold pass: {queries} queries in {:.1?}",
+            "{depth}-hop cold pass ({from}): {queries} queries in {:.1?}",
             t.elapsed()
         );
         for with_entities in [true, false] {
@@ -156,14 +164,14 @@ fn report(db: &Database, n: u64) {
             for _ in 0..queries {
                 let root = 1 + rng.below(n);
                 let t = Instant::now();
-                let nb = neighborhood(&r, root, depth, &opts).unwrap();
+                let nb = neighborhood_with(&r, copy, root, depth, &opts).unwrap();
                 times.push(t.elapsed());
                 ents += nb.entities.len();
                 rels += nb.relations.len();
             }
             times.sort_unstable();
             eprintln!(
-                "{depth}-hop (records: {with_entities:5}) over {n} entities: p50 {:>9.3?}  \
+                "{depth}-hop ({from}, records: {with_entities:5}) over {n} entities: p50 {:>9.3?}  \
                  p95 {:>9.3?}  p99 {:>9.3?}  avg {} entities, {} relations",
                 percentile(&times, 0.50),
                 percentile(&times, 0.95),
@@ -232,10 +240,26 @@ fn primitives(db: &Database, n: u64) {
     }
 }
 
+/// Builds the in-memory copy of the whole graph (no budget) and says what it took.
+fn copy_of(db: &Database) -> GraphCopy {
+    let t = Instant::now();
+    let copy = GraphCopy::build(&db.begin_read().unwrap(), usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    eprintln!(
+        "graph copy: {:.1} MiB built in {:.1?}",
+        copy.bytes() as f64 / (1 << 20) as f64,
+        t.elapsed()
+    );
+    copy
+}
+
 fn benches(c: &mut Criterion) {
     let (_dir, db, n) = setup();
     primitives(&db, n);
-    report(&db, n);
+    report(&db, n, None);
+    let copy = copy_of(&db);
+    report(&db, n, Some(&copy));
     let r = db.begin_read().unwrap();
     let opts = TraversalOptions::default();
     let mut g = c.benchmark_group(format!("graph_neighborhood_{n}"));
@@ -246,6 +270,13 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let root = 1 + rng.below(n);
                 black_box(neighborhood(&r, root, depth, &opts).unwrap())
+            })
+        });
+        let mut rng = Rng(0xC0FFEE);
+        g.bench_function(format!("{depth}_hop_copy"), |b| {
+            b.iter(|| {
+                let root = 1 + rng.below(n);
+                black_box(neighborhood_with(&r, Some(&copy), root, depth, &opts).unwrap())
             })
         });
     }

@@ -133,14 +133,15 @@ pub fn run(cx: &OpCtx, op: &OpSpec, spec: &RunSpec, op_index: u64) -> OpReport {
 fn one_thread(cx: &OpCtx, op: &OpSpec, duration: Duration, rng: &mut Rng) -> ThreadSamples {
     let mut out = ThreadSamples::default();
     // Warm-up: caches, page cache and lazily built structures, not measured. The scope copies
-    // that the warm-up's calls asked for are built in the background; they are waited for, so
-    // that their builds (a one-off after open, docs/benchmarks.md) do not share the measured
-    // seconds' CPU with the calls.
+    // and the graph copy that the warm-up's calls asked for are built in the background; they
+    // are waited for, so that their builds (a one-off after open, docs/benchmarks.md) do not
+    // share the measured seconds' CPU with the calls.
     let warm = Instant::now() + (duration / 10).min(Duration::from_millis(300));
     while Instant::now() < warm {
         let _ = (op.run)(cx, rng);
     }
     cx.db.wait_for_scope_copies();
+    cx.db.wait_for_graph_copy();
     let begin = Instant::now();
     let end = begin + duration;
     while Instant::now() < end && out.nanos.len() < MAX_SAMPLES {

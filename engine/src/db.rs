@@ -54,6 +54,13 @@ pub struct Options {
     /// texts once a scoped search asks, least recently used dropped first, never on disk
     /// (docs/design.md, "Lexical scope copies").
     pub lexical_copy_bytes: usize,
+    /// Memory for the graph copy (default 256 MiB; 0 turns it off): every entity's record and
+    /// adjacency lists in memory, so that neighbourhoods, paths and edge lists walk arrays
+    /// instead of B-trees (~120 bytes per edge, ~100 per entity). Built in the background by
+    /// the first graph read, kept current by the reads that follow, used only when it holds
+    /// the reading snapshot's version; a graph over the budget is read from disk
+    /// (docs/design.md, "Graph copy").
+    pub graph_copy_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
@@ -77,6 +84,7 @@ impl Default for Options {
             cache_bytes: 1024 * 1024 * 1024,
             scope_copy_bytes: 256 * 1024 * 1024,
             lexical_copy_bytes: 64 * 1024 * 1024,
+            graph_copy_bytes: 256 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
@@ -98,6 +106,9 @@ impl std::fmt::Debug for Options {
 }
 
 pub(crate) struct Inner {
+    /// The graph copy (`graph_copy.rs`). Before the database: its background job holds a read
+    /// transaction and is stopped on drop.
+    pub graph_copies: crate::graph_copy::GraphCopies,
     /// Lexical scope copies (`lexical_copy.rs`). First, so that its builder thread is stopped
     /// before the database it reads is dropped.
     pub lexical_copies: crate::lexical_copy::LexicalCopies,
@@ -203,6 +214,7 @@ impl Spine {
         let spine = Spine {
             token: Arc::new(HandleToken { worker: false }),
             inner: Arc::new(Inner {
+                graph_copies: crate::graph_copy::GraphCopies::new(opts.graph_copy_bytes),
                 lexical_copies: crate::lexical_copy::LexicalCopies::new(opts.lexical_copy_bytes),
                 db,
                 path,

@@ -188,7 +188,9 @@ impl Spine {
     ) -> Result<Neighborhood> {
         let s = self.snapshot()?;
         let root = self.entity_id(&s.txn, entity)?;
-        Ok(g::neighborhood(&s.txn, root, depth, opts)?)
+        self.with_graph_copy(&s.txn, |copy| {
+            g::neighborhood_with(&s.txn, copy, root, depth, opts)
+        })
     }
 
     /// Shortest paths from `a` to `b` of at most `max_depth` hops.
@@ -201,7 +203,9 @@ impl Spine {
     ) -> Result<Paths> {
         let s = self.snapshot()?;
         let (a, b) = (self.entity_id(&s.txn, a)?, self.entity_id(&s.txn, b)?);
-        Ok(g::paths(&s.txn, a, b, max_depth, opts)?)
+        self.with_graph_copy(&s.txn, |copy| {
+            g::paths_with(&s.txn, copy, a, b, max_depth, opts)
+        })
     }
 
     /// An entity's current edges, optionally of one predicate and direction.
@@ -213,7 +217,27 @@ impl Spine {
     ) -> Result<Vec<Relation>> {
         let s = self.snapshot()?;
         let id = self.entity_id(&s.txn, entity)?;
-        Ok(g::edges(&s.txn, id, predicate, direction, None)?)
+        self.with_graph_copy(&s.txn, |copy| {
+            g::edges_with(&s.txn, copy, id, predicate, direction, None)
+        })
+    }
+
+    /// Runs a graph read with the graph copy when it holds the snapshot's version
+    /// (`graph_copy.rs`).
+    fn with_graph_copy<T>(
+        &self,
+        txn: &redb::ReadTransaction,
+        f: impl FnOnce(Option<&g::GraphCopy>) -> g::Result<T>,
+    ) -> Result<T> {
+        let copies = &self.inner.graph_copies;
+        Ok(copies.read(txn, || self.read_txn(), f)??)
+    }
+
+    /// Blocks until the graph copy that earlier graph reads asked for is built or caught up.
+    /// Reads never wait for it (docs/design.md, "Graph copy"); this is for callers that want to
+    /// measure or test a read with the copy in place.
+    pub fn wait_for_graph_copy(&self) {
+        self.inner.graph_copies.wait_idle();
     }
 
     /// Memories linked to an entity ("memories about Alice"), newest id first.

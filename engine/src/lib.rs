@@ -29,6 +29,7 @@ mod error;
 #[doc(hidden)]
 pub mod fault;
 mod graph;
+mod graph_copy;
 pub mod jsonl;
 mod lexical_copy;
 pub mod log;

@@ -46,6 +46,10 @@ pub struct Stats {
     pub lexical_copies: usize,
     /// Their bytes.
     pub lexical_copy_bytes: usize,
+    /// Bytes of the graph copy held in memory now (see [`crate::Options::graph_copy_bytes`]).
+    pub graph_copy_bytes: usize,
+    /// The graph did not fit [`crate::Options::graph_copy_bytes`]: graph reads use the disk.
+    pub graph_copy_too_big: bool,
 }
 
 impl Spine {
@@ -61,6 +65,7 @@ impl Spine {
             None => (0, 0),
         };
         let (lexical_copies, lexical_copy_bytes) = self.inner.lexical_copies.usage();
+        let graph_copy = self.inner.graph_copies.usage();
         Ok(Stats {
             format_version: schema::FORMAT_VERSION,
             dimension: self.dimension(),
@@ -80,6 +85,8 @@ impl Spine {
             scope_copy_bytes,
             lexical_copies,
             lexical_copy_bytes,
+            graph_copy_bytes: graph_copy.bytes,
+            graph_copy_too_big: graph_copy.too_big,
         })
     }
 }

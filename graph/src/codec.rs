@@ -79,6 +79,22 @@ fn seal(mut body: Vec<u8>) -> Vec<u8> {
 
 /// Checks format byte and crc; returns the bytes after the header.
 fn open<'a>(bytes: &'a [u8], table: &'static str, key: &dyn Fn() -> String) -> Result<&'a [u8]> {
+    open_with(bytes, table, key, true)
+}
+
+/// Whether a stored record's format byte and crc are right (the in-memory graph copy checks
+/// each record once, when it copies it, and decodes the sound ones with `crc: false`).
+pub(crate) fn is_sound(bytes: &[u8]) -> bool {
+    open(bytes, "", &String::new).is_ok()
+}
+
+/// [`open`], checking the crc only with `crc`.
+fn open_with<'a>(
+    bytes: &'a [u8],
+    table: &'static str,
+    key: &dyn Fn() -> String,
+    crc_check: bool,
+) -> Result<&'a [u8]> {
     let (Some(&format), Some(crc), Some(rest)) =
         (bytes.first(), bytes.get(1..HEADER), bytes.get(HEADER..))
     else {
@@ -94,7 +110,7 @@ fn open<'a>(bytes: &'a [u8], table: &'static str, key: &dyn Fn() -> String) -> R
         });
     }
     let stored = u32::from_le_bytes(crc.try_into().map_err(|_| corrupt(table, key))?);
-    if stored != crc32fast::hash(rest) {
+    if crc_check && stored != crc32fast::hash(rest) {
         return Err(GraphError::ChecksumMismatch { table, key: key() });
     }
     Ok(rest)
@@ -120,7 +136,16 @@ pub fn decode_entity(bytes: &[u8]) -> Result<EntityRecord> {
 }
 
 pub(crate) fn decode_entity_keyed(bytes: &[u8], key: &dyn Fn() -> String) -> Result<EntityRecord> {
-    let rest = open(bytes, "graph_entities", key)?;
+    decode_entity_with(bytes, key, true)
+}
+
+/// [`decode_entity_keyed`], checking the crc only with `crc` (see [`is_sound`]).
+pub(crate) fn decode_entity_with(
+    bytes: &[u8],
+    key: &dyn Fn() -> String,
+    crc: bool,
+) -> Result<EntityRecord> {
+    let rest = open_with(bytes, "graph_entities", key, crc)?;
     postcard::from_bytes(rest).map_err(|_| corrupt("graph_entities", key))
 }
 
@@ -163,12 +188,14 @@ pub(crate) struct EdgeBodyRef<'a> {
     pub memory: Option<u64>,
 }
 
-/// [`decode_edge_keyed`] without copying the body's text.
+/// [`decode_edge_keyed`] without copying the body's text, checking the crc only with `crc`
+/// (see [`is_sound`]).
 pub(crate) fn decode_edge_ref<'a>(
     bytes: &'a [u8],
     key: &dyn Fn() -> String,
+    crc: bool,
 ) -> Result<(Validity, EdgeBodyRef<'a>)> {
-    let rest = open(bytes, "graph_out", key)?;
+    let rest = open_with(bytes, "graph_out", key, crc)?;
     let validity = read_validity(rest).ok_or_else(|| corrupt("graph_out", key))?;
     let body = rest
         .get(VALIDITY..)
@@ -230,7 +257,7 @@ mod tests {
     fn borrowed_body_decodes_like_the_owned_one() {
         let v = Validity { from: 1, to: OPEN };
         let bytes = encode_edge(v, &body()).unwrap();
-        let (v2, r) = decode_edge_ref(&bytes, &|| "?".into()).unwrap();
+        let (v2, r) = decode_edge_ref(&bytes, &|| "?".into(), true).unwrap();
         let b = body();
         assert_eq!(v2, v);
         assert_eq!(
@@ -245,7 +272,7 @@ mod tests {
         );
         for i in 0..bytes.len() {
             assert!(
-                decode_edge_ref(&bytes[..i], &|| "?".into()).is_err(),
+                decode_edge_ref(&bytes[..i], &|| "?".into(), true).is_err(),
                 "cut at {i}"
             );
         }

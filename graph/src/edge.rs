@@ -223,7 +223,8 @@ fn insert_keys(
         .insert((s, p, o, e), codec::encode_edge(v, body)?.as_slice())?;
     t.inn.insert((o, p, s, e), (v.from, v.to))?;
     t.edges.insert(e, (s, p, o))?;
-    Ok(())
+    t.touch(s)?;
+    t.touch(o)
 }
 
 fn set_validity(t: &mut Tables, (s, p, o, e): (u64, u32, u64, u64), v: Validity) -> Result<()> {
@@ -233,7 +234,8 @@ fn set_validity(t: &mut Tables, (s, p, o, e): (u64, u32, u64, u64), v: Validity)
     };
     t.out.insert((s, p, o, e), bytes.as_slice())?;
     t.inn.insert((o, p, s, e), (v.from, v.to))?;
-    Ok(())
+    t.touch(s)?;
+    t.touch(o)
 }
 
 /// Removes one edge's three rows (out, in, edge index).
@@ -241,7 +243,8 @@ pub(crate) fn remove_keys(t: &mut Tables, s: u64, p: u32, o: u64, e: u64) -> Res
     t.out.remove((s, p, o, e))?;
     t.inn.remove((o, p, s, e))?;
     t.edges.remove(e)?;
-    Ok(())
+    t.touch(s)?;
+    t.touch(o)
 }
 
 fn locate(t: &Tables, edge: u64) -> Result<(u64, u32, u64)> {

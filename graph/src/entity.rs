@@ -129,6 +129,7 @@ pub(crate) fn create_in(t: &mut Tables, new: &NewEntity) -> Result<u64> {
     for key in &keys {
         t.names.insert(key.as_str(), id)?;
     }
+    t.touch(id)?;
     Ok(id)
 }
 
@@ -181,7 +182,7 @@ pub fn add_alias(wtxn: &WriteTransaction, entity: u64, alias: &str) -> Result<()
     t.entities
         .insert(entity, codec::encode_entity(&rec)?.as_slice())?;
     t.names.insert(key.as_str(), entity)?;
-    Ok(())
+    t.touch(entity)
 }
 
 fn load(table: &impl ReadableTable<u64, &'static [u8]>, id: u64) -> Result<EntityRecord> {
@@ -293,6 +294,7 @@ pub fn delete_entity(wtxn: &WriteTransaction, entity: u64) -> Result<EntityDelet
         t.names.remove(normalize(name).as_str())?;
     }
     t.entities.remove(entity)?;
+    t.touch(entity)?;
     Ok(EntityDeleted {
         edges: edges.len(),
         links,

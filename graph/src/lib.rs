@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+mod copy;
 mod edge;
 mod entity;
 pub mod error;
@@ -46,6 +47,7 @@ mod verify;
 mod write;
 
 pub use codec::{decode_edge, decode_entity, EdgeBody, EntityRecord, Validity};
+pub use copy::{CatchUp, GraphCopy};
 pub use edge::{
     add_triple, add_triples, declare_predicate, delete_triple, invalidate_triple, NewTriple,
     TripleAdded,
@@ -61,20 +63,20 @@ pub use links::{
 };
 pub use normalize::{normalize, MAX_NAME_BYTES};
 pub use op::{GraphOp, OpOutcome};
-pub use read::{edges, Direction, Relation};
+pub use read::{edges, edges_with, Direction, Relation};
 pub use repair::{repair, GraphRepair};
-pub use tables::{init, GRAPH_FORMAT_VERSION};
+pub use tables::{init, version, GRAPH_FORMAT_VERSION};
 pub use text::{entities_in_text, Mention, MAX_NGRAM_WORDS};
 pub use traverse::{
-    neighborhood, paths, Hop, Neighborhood, Path, Paths, TraversalOptions, DEFAULT_MAX_ENTITIES,
-    DEFAULT_MAX_FANOUT, DEFAULT_MAX_PATHS, MAX_DEPTH,
+    neighborhood, neighborhood_with, paths, paths_with, Hop, Neighborhood, Path, Paths,
+    TraversalOptions, DEFAULT_MAX_ENTITIES, DEFAULT_MAX_FANOUT, DEFAULT_MAX_PATHS, MAX_DEPTH,
 };
 pub use verify::{stats, verify, GraphStats, Problem, MAX_PROBLEMS};
 
 /// Table definitions, public so tests and tools can inspect (or deliberately corrupt) them.
 pub mod table_defs {
     pub use crate::tables::{
-        EDGES, ENTITIES, ENT_MEM, IN, MEM_ENT, META, NAMES, OUT, PREDICATES, PRED_NAMES,
-        SINGLE_VALUED,
+        ALL_ENTITIES, CHANGES, EDGES, ENTITIES, ENT_MEM, IN, KEEP_CHANGES, MEM_ENT, META, NAMES,
+        OUT, PREDICATES, PRED_NAMES, SINGLE_VALUED,
     };
 }

@@ -59,6 +59,8 @@ type Key = (u64, u32, u64, u64);
 /// linked memory still exists; links to memories it rejects are removed.
 pub fn repair(wtxn: &WriteTransaction, memory_exists: &dyn Fn(u64) -> bool) -> Result<GraphRepair> {
     let mut t = Tables::open(wtxn)?;
+    // Anything below may change: an in-memory copy of the graph is rebuilt after a repair.
+    t.touch_all()?;
     let mut rep = GraphRepair::default();
 
     // Entities: the names of every good record; bad records go.

@@ -34,6 +34,20 @@ pub const MEM_ENT: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph
 /// (entity id, memory id) → ().
 pub const ENT_MEM: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph_ent_mem");
 
+/// Change log of the adjacency lists and entity records: (change number, entity id) → (). Every
+/// graph call that changes an entity's record or edges takes the next change number
+/// (`graph_meta["changes"]`, the graph's version) and records each entity it touched (both ends
+/// of an edge), or [`ALL_ENTITIES`] when it changed too much to list (repair). An in-memory copy
+/// of the graph ([`crate::GraphCopy`]) catches up by reloading the entities listed after its
+/// version. The last [`KEEP_CHANGES`] change numbers are kept.
+pub const CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph_changes");
+/// The entity id of a change that touched every entity.
+pub const ALL_ENTITIES: u64 = u64::MAX;
+/// Change numbers kept in [`CHANGES`]; a copy further behind rebuilds from scratch.
+pub const KEEP_CHANGES: u64 = 1 << 16;
+/// The graph's version: the last change number (`graph_meta` key).
+pub(crate) const VERSION_KEY: &str = "changes";
+
 /// Version of the table layout, stored as `graph_meta["format_version"]`.
 pub const GRAPH_FORMAT_VERSION: u64 = 1;
 
@@ -57,6 +71,16 @@ pub(crate) fn read<K: redb::Key + 'static, V: redb::Value + 'static>(
 /// either way).
 pub fn init(wtxn: &WriteTransaction) -> Result<()> {
     crate::write::Tables::open(wtxn).map(drop)
+}
+
+/// The graph's version in this snapshot (the number of changes to its adjacency lists and entity
+/// records so far; 0 for a graph never written). Two snapshots with the same version read the
+/// same entities and edges.
+pub fn version(rtxn: &ReadTransaction) -> Result<u64> {
+    let Some(meta) = read(rtxn, META)? else {
+        return Ok(0);
+    };
+    Ok(meta.get(VERSION_KEY)?.map_or(0, |g| g.value()))
 }
 
 /// Takes the next value of a persistent counter (first value 1).

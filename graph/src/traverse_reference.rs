@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use redb::{ReadTransaction, ReadableDatabase};
 
 use crate::codec::{self, OPEN};
+use crate::copy::{CatchUp, GraphCopy};
 use crate::tables::{adjacency_range, IN, OUT, PREDICATES, PRED_NAMES};
 use crate::{
     declare_predicate, get_entities, neighborhood, Direction, EntityRef, Hop, Neighborhood,
@@ -261,6 +262,12 @@ fn build(db: &redb::Database, entities: u64, ops: &[Op]) {
         crate::create_entity(&w, &e).unwrap();
     }
     let mut added: Vec<u64> = Vec::new();
+    apply(&w, ops, &mut added);
+    w.commit().unwrap();
+}
+
+/// Applies `ops` (edges they add are appended to `added`).
+fn apply(w: &redb::WriteTransaction, ops: &[Op], added: &mut Vec<u64>) {
     for op in ops {
         match *op {
             Op::Add(s, p, o, t, c) => {
@@ -272,19 +279,18 @@ fn build(db: &redb::Database, entities: u64, ops: &[Op]) {
                     0 => serde_json::json!({}),
                     _ => serde_json::json!({"c": c}),
                 };
-                added.push(crate::add_triple(&w, &tr).unwrap().edge);
+                added.push(crate::add_triple(w, &tr).unwrap().edge);
             }
             Op::Invalidate(i, at) if !added.is_empty() => {
                 // Errors (already closed, before its start, deleted) leave the graph unchanged.
-                let _ = crate::invalidate_triple(&w, added[i % added.len()], at);
+                let _ = crate::invalidate_triple(w, added[i % added.len()], at);
             }
             Op::Delete(i) if !added.is_empty() => {
-                let _ = crate::delete_triple(&w, added[i % added.len()]);
+                let _ = crate::delete_triple(w, added[i % added.len()]);
             }
             _ => {}
         }
     }
-    w.commit().unwrap();
 }
 
 proptest! {
@@ -313,6 +319,189 @@ proptest! {
         drop(r);
         prop_assert!(crate::verify(&db.begin_read().unwrap()).unwrap().is_empty());
     }
+}
+
+/// Every read of a snapshot through a copy of its version, and through the tables.
+fn assert_copy_reads_as_the_tables(
+    r: &redb::ReadTransaction,
+    copy: &GraphCopy,
+    entities: u64,
+    queries: &[(u64, (u32, TraversalOptions))],
+) -> std::result::Result<(), TestCaseError> {
+    prop_assert_eq!(copy.version(), crate::version(r).unwrap());
+    for (root, (depth, opts)) in queries {
+        let root = 1 + (root - 1) % entities;
+        let tables = neighborhood(r, root, *depth, opts);
+        let copied = crate::neighborhood_with(r, Some(copy), root, *depth, opts);
+        prop_assert_eq!(
+            format!("{tables:?}"),
+            format!("{copied:?}"),
+            "root {} {:?}",
+            root,
+            opts
+        );
+        let other = 1 + root % entities;
+        let tables = crate::paths(r, root, other, *depth, opts);
+        let copied = crate::paths_with(r, Some(copy), root, other, *depth, opts);
+        prop_assert_eq!(format!("{tables:?}"), format!("{copied:?}"));
+        let pred = opts.predicates.first().map(String::as_str);
+        let tables = crate::edges(r, root, pred, opts.direction, opts.as_of);
+        let copied = crate::edges_with(r, Some(copy), root, pred, opts.direction, opts.as_of);
+        prop_assert_eq!(format!("{tables:?}"), format!("{copied:?}"));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A copy built from one state and caught up over later changes (new edges, supersession,
+    /// invalidation, deletes, a deleted entity, new entities) reads exactly as the tables do.
+    #[test]
+    fn a_copy_reads_as_the_tables(
+        entities in 2u64..24,
+        first in proptest::collection::vec(op(23), 0..60),
+        later in proptest::collection::vec(op(26), 0..40),
+        doomed in proptest::option::of(1u64..24),
+        queries in proptest::collection::vec((1u64..24, query()), 1..10),
+    ) {
+        let keep = |ops: Vec<Op>, n: u64| -> Vec<Op> {
+            ops.into_iter()
+                .filter(|o| !matches!(o, Op::Add(s, _, o, _, _) if *s > n || *o > n))
+                .collect()
+        };
+        let first = keep(first, entities);
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join("g.redb")).unwrap();
+        build(&db, entities, &first);
+        let r = db.begin_read().unwrap();
+        let mut copy = GraphCopy::build(&r, usize::MAX, &|| false).unwrap().unwrap();
+        assert_copy_reads_as_the_tables(&r, &copy, entities, &queries)?;
+        drop(r);
+
+        // Later changes, in two transactions: three new entities, more edges, one entity gone.
+        let w = db.begin_write().unwrap();
+        for i in entities + 1..=entities + 3 {
+            crate::create_entity(&w, &crate::NewEntity::named(format!("e{i}"), i)).unwrap();
+        }
+        let mut added = Vec::new();
+        apply(&w, &keep(later.clone(), entities + 3), &mut added);
+        w.commit().unwrap();
+        let stale = db.begin_read().unwrap();
+        let w = db.begin_write().unwrap();
+        if let Some(d) = doomed.filter(|d| *d <= entities) {
+            crate::delete_entity(&w, d).unwrap();
+        }
+        w.commit().unwrap();
+
+        let r = db.begin_read().unwrap();
+        let n = entities + 3;
+        let caught = copy.catch_up(&r, usize::MAX, usize::MAX).unwrap();
+        prop_assert!(matches!(caught, CatchUp::Applied(_)), "{:?}", caught);
+        let live: Vec<_> = queries
+            .iter()
+            .filter(|(root, _)| Some(1 + (root - 1) % n) != doomed)
+            .cloned()
+            .collect();
+        assert_copy_reads_as_the_tables(&r, &copy, n, &live)?;
+        let fresh = GraphCopy::build(&r, usize::MAX, &|| false).unwrap().unwrap();
+        prop_assert_eq!(fresh.bytes(), copy.bytes());
+        // A snapshot older than the copy reads the tables (the copy is not of its version).
+        if crate::version(&stale).unwrap() < copy.version() {
+            prop_assert_eq!(
+                copy.catch_up(&stale, usize::MAX, usize::MAX).unwrap(),
+                CatchUp::Rebuild
+            );
+        }
+        for (root, (depth, opts)) in &live {
+            let root = 1 + (root - 1) % entities;
+            let a = neighborhood(&stale, root, *depth, opts).unwrap();
+            let b = crate::neighborhood_with(&stale, Some(&fresh), root, *depth, opts).unwrap();
+            prop_assert_eq!(a, b);
+        }
+    }
+}
+
+/// A copy that falls behind by more changes than the log keeps, or over a repair, rebuilds;
+/// one over its byte budget is not made.
+#[test]
+fn a_copy_rebuilds_when_the_log_does_not_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("g.redb")).unwrap();
+    build(&db, 4, &[Op::Add(1, 0, 2, 1, 0)]);
+    let r = db.begin_read().unwrap();
+    let copy = GraphCopy::build(&r, usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    assert!(GraphCopy::build(&r, 64, &|| false).unwrap().is_none());
+    assert!(GraphCopy::build(&r, usize::MAX, &|| true)
+        .unwrap()
+        .is_some()); // too small to ask
+    drop(r);
+
+    let w = db.begin_write().unwrap();
+    crate::repair(&w, &|_| true).unwrap();
+    w.commit().unwrap();
+    let mut behind = copy;
+    let r = db.begin_read().unwrap();
+    assert_eq!(
+        behind.catch_up(&r, usize::MAX, usize::MAX).unwrap(),
+        CatchUp::Rebuild
+    );
+    let mut copy = GraphCopy::build(&r, usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    drop(r);
+
+    let w = db.begin_write().unwrap();
+    for i in 0..crate::tables::KEEP_CHANGES + 2048 {
+        let mut t = NewTriple::new("", "p0", "", i);
+        (t.subject, t.object) = (EntityRef::Id(1 + i % 4), EntityRef::Id(1 + (i + 1) % 4));
+        crate::add_triple(&w, &t).unwrap();
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    assert_eq!(copy.catch_up(&r, 2, usize::MAX).unwrap(), CatchUp::Rebuild);
+    let fresh = GraphCopy::build(&r, usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(fresh.version(), crate::version(&r).unwrap());
+    assert_eq!(
+        neighborhood(&r, 1, 2, &TraversalOptions::default()).unwrap(),
+        crate::neighborhood_with(&r, Some(&fresh), 1, 2, &TraversalOptions::default()).unwrap()
+    );
+}
+
+/// A copy within its limit catches up; past it, it says so and stays as it was.
+#[test]
+fn a_copy_catches_up_within_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("g.redb")).unwrap();
+    build(&db, 6, &[Op::Add(1, 0, 2, 1, 0)]);
+    let r = db.begin_read().unwrap();
+    let mut copy = GraphCopy::build(&r, usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    drop(r);
+    build_more(&db, &[Op::Add(3, 0, 4, 1, 0), Op::Add(5, 1, 6, 1, 0)]);
+    let r = db.begin_read().unwrap();
+    let before = copy.version();
+    assert_eq!(copy.catch_up(&r, 3, usize::MAX).unwrap(), CatchUp::TooMany);
+    assert_eq!(copy.version(), before);
+    assert_eq!(
+        copy.catch_up(&r, 4, usize::MAX).unwrap(),
+        CatchUp::Applied(4)
+    );
+    assert_eq!(
+        copy.catch_up(&r, 0, usize::MAX).unwrap(),
+        CatchUp::Applied(0)
+    );
+}
+
+fn build_more(db: &redb::Database, ops: &[Op]) {
+    let w = db.begin_write().unwrap();
+    apply(&w, ops, &mut Vec::new());
+    w.commit().unwrap();
 }
 
 /// The caps and filters on a fixed graph where each of them changes the answer.
@@ -356,4 +545,51 @@ fn caps_and_filters_match_the_reference_on_a_hub() {
         }
     }
     assert!(seen_cut);
+}
+
+/// Damaged records read through a copy fail as they do from the tables (the copy checks each
+/// record's crc when it copies it and again, with the error, when it returns an unsound one).
+#[test]
+fn a_copy_reports_damaged_records_as_the_tables_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = redb::Database::create(dir.path().join("g.redb")).unwrap();
+    build(
+        &db,
+        5,
+        &[
+            Op::Add(1, 0, 2, 1, 0),
+            Op::Add(2, 0, 3, 1, 1),
+            Op::Add(4, 2, 5, 1, 0),
+        ],
+    );
+    let w = db.begin_write().unwrap();
+    {
+        use redb::ReadableTable;
+        let mut ents = w.open_table(crate::tables::ENTITIES).unwrap();
+        let mut bad = ents.get(3).unwrap().unwrap().value().to_vec();
+        *bad.last_mut().unwrap() ^= 0x55;
+        ents.insert(3, bad.as_slice()).unwrap();
+        let mut out = w.open_table(OUT).unwrap();
+        let key = out.first().unwrap().unwrap().0.value();
+        let k4 = out.last().unwrap().unwrap().0.value();
+        let mut bad = out.get(k4).unwrap().unwrap().value().to_vec();
+        *bad.last_mut().unwrap() ^= 0x55;
+        out.insert(k4, bad.as_slice()).unwrap();
+        assert_ne!(key, k4);
+    }
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    let copy = GraphCopy::build(&r, usize::MAX, &|| false)
+        .unwrap()
+        .unwrap();
+    for root in 1..=5 {
+        for depth in 0..3 {
+            let opts = TraversalOptions::default();
+            let a = neighborhood(&r, root, depth, &opts);
+            let b = crate::neighborhood_with(&r, Some(&copy), root, depth, &opts);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{root} {depth}");
+        }
+    }
+    assert!(neighborhood(&r, 2, 1, &TraversalOptions::default()).is_err());
+    assert!(neighborhood(&r, 4, 1, &TraversalOptions::default()).is_err());
 }

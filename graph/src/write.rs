@@ -4,8 +4,8 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use crate::error::Result;
 use crate::tables::{
-    EDGES, ENTITIES, ENT_MEM, GRAPH_FORMAT_VERSION, IN, MEM_ENT, META, NAMES, OUT, PREDICATES,
-    PRED_NAMES,
+    ALL_ENTITIES, CHANGES, EDGES, ENTITIES, ENT_MEM, GRAPH_FORMAT_VERSION, IN, KEEP_CHANGES,
+    MEM_ENT, META, NAMES, OUT, PREDICATES, PRED_NAMES, VERSION_KEY,
 };
 
 /// The graph's tables inside one write transaction.
@@ -20,7 +20,13 @@ pub(crate) struct Tables<'t> {
     pub edges: Table<'t, u64, (u64, u32, u64)>,
     pub mem_ent: Table<'t, (u64, u64), ()>,
     pub ent_mem: Table<'t, (u64, u64), ()>,
+    changes: Table<'t, (u64, u64), ()>,
+    /// This call's change number, taken by its first [`Tables::touch`].
+    change: Option<u64>,
 }
+
+/// A change number that trims the change log when it is a multiple of this.
+const TRIM_EVERY: u64 = 1024;
 
 impl<'t> Tables<'t> {
     /// Opens (creating if needed) every graph table and stamps the format version.
@@ -40,6 +46,33 @@ impl<'t> Tables<'t> {
             edges: wtxn.open_table(EDGES)?,
             mem_ent: wtxn.open_table(MEM_ENT)?,
             ent_mem: wtxn.open_table(ENT_MEM)?,
+            changes: wtxn.open_table(CHANGES)?,
+            change: None,
         })
+    }
+
+    /// Records that `entity`'s record or edges change in this call (see
+    /// [`crate::tables::CHANGES`]). The first touch of a call takes the next change number.
+    pub fn touch(&mut self, entity: u64) -> Result<()> {
+        let change = match self.change {
+            Some(c) => c,
+            None => {
+                let c = self.meta.get(VERSION_KEY)?.map_or(0, |g| g.value()) + 1;
+                self.meta.insert(VERSION_KEY, c)?;
+                if c.is_multiple_of(TRIM_EVERY) && c > KEEP_CHANGES {
+                    self.changes
+                        .retain_in(..(c - KEEP_CHANGES, 0), |_, _| false)?;
+                }
+                self.change = Some(c);
+                c
+            }
+        };
+        self.changes.insert((change, entity), ())?;
+        Ok(())
+    }
+
+    /// Records a change to every entity (a copy of the graph must be rebuilt).
+    pub fn touch_all(&mut self) -> Result<()> {
+        self.touch(ALL_ENTITIES)
     }
 }
