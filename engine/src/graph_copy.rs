@@ -97,10 +97,11 @@ impl GraphCopies {
         let caught_up = match self.shared.copy.try_write() {
             Ok(mut guard) => match guard.as_mut() {
                 Some(c) if c.version() < version => {
-                    match c.catch_up(txn, INLINE_CATCH_UP, self.budget)? {
-                        CatchUp::Applied(_) => true,
-                        CatchUp::TooMany => false,
-                        CatchUp::Rebuild => {
+                    match c.catch_up(txn, INLINE_CATCH_UP, self.budget) {
+                        Ok(CatchUp::Applied(_)) => true,
+                        Ok(CatchUp::TooMany) => false,
+                        // A copy left part-way (or a failed read) is dropped, never used.
+                        Ok(CatchUp::Rebuild) | Err(_) => {
                             *guard = None;
                             false
                         }

@@ -379,7 +379,8 @@ impl GraphCopy {
 
     /// Brings the copy to the snapshot's version by reloading the entities changed since its
     /// own, unless more than `limit` changed (`TooMany`, the copy is left as it was) or it
-    /// cannot (`Rebuild`; the copy may then be partly updated and must be dropped).
+    /// cannot (`Rebuild`). After `Rebuild` or an error the copy may be partly updated and must
+    /// be dropped.
     pub fn catch_up(
         &mut self,
         rtxn: &ReadTransaction,

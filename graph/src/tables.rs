@@ -37,14 +37,15 @@ pub const ENT_MEM: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph
 /// Change log of the adjacency lists and entity records: (change number, entity id) → (). Every
 /// graph call that changes an entity's record or edges takes the next change number
 /// (`graph_meta["changes"]`, the graph's version) and records each entity it touched (both ends
-/// of an edge), or [`ALL_ENTITIES`] when it changed too much to list (repair). An in-memory copy
+/// of an edge), or [`ALL_ENTITIES`] when it changed too much to list (repair, a bulk load). An in-memory copy
 /// of the graph ([`crate::GraphCopy`]) catches up by reloading the entities listed after its
 /// version. The last [`KEEP_CHANGES`] change numbers are kept.
 pub const CHANGES: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph_changes");
 /// The entity id of a change that touched every entity.
 pub const ALL_ENTITIES: u64 = u64::MAX;
-/// Change numbers kept in [`CHANGES`]; a copy further behind rebuilds from scratch.
-pub const KEEP_CHANGES: u64 = 1 << 16;
+/// Change numbers kept in [`CHANGES`]; a copy further behind rebuilds from scratch. A call
+/// lists at most 64 entities (more: [`ALL_ENTITIES`]), so the log holds at most ~1M rows.
+pub const KEEP_CHANGES: u64 = 1 << 14;
 /// The graph's version: the last change number (`graph_meta` key).
 pub(crate) const VERSION_KEY: &str = "changes";
 

@@ -496,6 +496,20 @@ fn a_copy_catches_up_within_its_limit() {
         copy.catch_up(&r, 0, usize::MAX).unwrap(),
         CatchUp::Applied(0)
     );
+    drop(r);
+
+    // One call touching more entities than it lists (a bulk load): the copy is rebuilt.
+    let w = db.begin_write().unwrap();
+    let bulk: Vec<NewTriple> = (0..40)
+        .map(|i| NewTriple::new(&format!("a{i}"), "p0", &format!("b{i}"), 2))
+        .collect();
+    crate::add_triples(&w, &bulk).unwrap();
+    w.commit().unwrap();
+    let r = db.begin_read().unwrap();
+    assert_eq!(
+        copy.catch_up(&r, usize::MAX, usize::MAX).unwrap(),
+        CatchUp::Rebuild
+    );
 }
 
 fn build_more(db: &redb::Database, ops: &[Op]) {

@@ -23,7 +23,13 @@ pub(crate) struct Tables<'t> {
     changes: Table<'t, (u64, u64), ()>,
     /// This call's change number, taken by its first [`Tables::touch`].
     change: Option<u64>,
+    /// The entities this call listed (at most [`MAX_LISTED`]; then it lists "all").
+    listed: Vec<u64>,
 }
+
+/// Entities one call lists in the change log; a call touching more (a bulk load) lists
+/// [`ALL_ENTITIES`] instead, and a copy of the graph is rebuilt rather than patched.
+const MAX_LISTED: usize = 64;
 
 /// A change number that trims the change log when it is a multiple of this.
 const TRIM_EVERY: u64 = 1024;
@@ -48,6 +54,7 @@ impl<'t> Tables<'t> {
             ent_mem: wtxn.open_table(ENT_MEM)?,
             changes: wtxn.open_table(CHANGES)?,
             change: None,
+            listed: Vec::new(),
         })
     }
 
@@ -67,6 +74,14 @@ impl<'t> Tables<'t> {
                 c
             }
         };
+        if self.listed.contains(&entity) || self.listed.contains(&ALL_ENTITIES) {
+            return Ok(());
+        }
+        let entity = match self.listed.len() < MAX_LISTED {
+            true => entity,
+            false => ALL_ENTITIES,
+        };
+        self.listed.push(entity);
         self.changes.insert((change, entity), ())?;
         Ok(())
     }
