@@ -162,20 +162,24 @@ pub fn neighborhood_with(
     let scan = scan(&s.predicates, opts);
     // Membership of the objects of every reached entity's out-edges (~40 per entity): a bitmap
     // over ids when the ids are those of an in-memory copy, the distance map otherwise.
-    let members = s.reader.id_bound().and_then(|n| Bits::of(n, &by_id));
-    for &n in &by_id {
-        let cut_here = match &members {
-            Some(bits) => s
-                .reader
-                .out_relations(n, &scan, |o| bits.has(o), &mut relations)?,
-            None => s
-                .reader
-                .out_relations(n, &scan, |o| dist.contains_key(&o), &mut relations)?,
-        };
-        if cut_here {
-            cut.push(n);
+    let bound = s.reader.id_bound().unwrap_or(0);
+    Bits::with(bound, &by_id, |members| -> Result<()> {
+        for &n in &by_id {
+            let cut_here = match members {
+                Some(bits) => s
+                    .reader
+                    .out_relations(n, &scan, |o| bits.has(o), &mut relations)?,
+                None => {
+                    s.reader
+                        .out_relations(n, &scan, |o| dist.contains_key(&o), &mut relations)?
+                }
+            };
+            if cut_here {
+                cut.push(n);
+            }
         }
-    }
+        Ok(())
+    })?;
     relations.sort_unstable_by_key(|r| r.edge);
     cut.sort_unstable();
     cut.dedup();
@@ -192,27 +196,63 @@ pub fn neighborhood_with(
 
 type Bfs = (IdMap<u32>, Vec<u64>, Vec<u64>, bool);
 
-/// A set of entity ids below a bound, as a bitmap.
-struct Bits(Vec<u64>);
+/// A set of entity ids below a bound, as a bitmap: one per thread, kept between calls and
+/// cleared bit by bit after each (a fresh zeroed bitmap of a million ids per call costs more
+/// than the lookups it saves).
+struct Bits<'a> {
+    words: std::cell::RefMut<'a, Vec<u64>>,
+    ids: &'a [u64],
+}
 
-impl Bits {
-    /// `None` when an id is not below the bound (an edge to an entity the copy lacks).
-    fn of(bound: usize, ids: &[u64]) -> Option<Bits> {
-        let mut words = vec![0u64; bound.div_ceil(64)];
-        for &id in ids {
-            let w = usize::try_from(id / 64)
-                .ok()
-                .and_then(|i| words.get_mut(i))?;
-            *w |= 1 << (id % 64);
-        }
-        Some(Bits(words))
+thread_local! {
+    static BITS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Bits<'_> {
+    /// Runs `f` with the set of `ids` (all below `bound`); `f` gets `None` when an id is not
+    /// below the bound (an edge to an entity the copy lacks) or the bitmap is in use.
+    fn with<T>(bound: usize, ids: &[u64], f: impl FnOnce(Option<&Bits>) -> T) -> T {
+        BITS.with(|cell| {
+            let Ok(mut words) = cell.try_borrow_mut() else {
+                return f(None);
+            };
+            if words.len() < bound.div_ceil(64) {
+                words.resize(bound.div_ceil(64), 0);
+            }
+            let mut bits = Bits { words, ids: &[] };
+            for (n, &id) in ids.iter().enumerate() {
+                let word = usize::try_from(id / 64).ok();
+                match word.and_then(|i| bits.words.get_mut(i)) {
+                    Some(w) => *w |= 1 << (id % 64),
+                    None => {
+                        bits.ids = &ids[..n];
+                        return f(None);
+                    }
+                }
+            }
+            bits.ids = ids;
+            f(Some(&bits))
+        })
     }
 
     fn has(&self, id: u64) -> bool {
         usize::try_from(id / 64)
             .ok()
-            .and_then(|i| self.0.get(i))
+            .and_then(|i| self.words.get(i))
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+}
+
+impl Drop for Bits<'_> {
+    fn drop(&mut self) {
+        for &id in self.ids {
+            if let Some(w) = usize::try_from(id / 64)
+                .ok()
+                .and_then(|i| self.words.get_mut(i))
+            {
+                *w = 0;
+            }
+        }
     }
 }
 
