@@ -89,9 +89,7 @@ impl GraphCopies {
             Err(_) => return Ok(f(None)),
         };
         if !behind {
-            if !*self.shared.busy.lock().map_err(poisoned)? {
-                self.start(begin()?);
-            }
+            self.ask(begin)?;
             return Ok(f(None));
         }
         let caught_up = match self.shared.copy.try_write() {
@@ -112,15 +110,22 @@ impl GraphCopies {
             Err(_) => return Ok(f(None)),
         };
         if !caught_up {
-            if !*self.shared.busy.lock().map_err(poisoned)? {
-                self.start(begin()?);
-            }
+            self.ask(begin)?;
             return Ok(f(None));
         }
         match self.shared.copy.try_read() {
             Ok(guard) => Ok(f(guard.as_ref().filter(|c| c.version() == version))),
             Err(_) => Ok(f(None)),
         }
+    }
+
+    /// Asks the background thread to bring the copy to a new snapshot's version, unless a job
+    /// runs (the snapshot is opened only when one is started).
+    fn ask(&self, begin: impl FnOnce() -> Result<ReadTransaction>) -> Result<()> {
+        if !*self.shared.busy.lock().map_err(poisoned)? {
+            self.start(begin()?);
+        }
+        Ok(())
     }
 
     /// Starts a background job that brings the copy to `txn`'s version (catching up, or

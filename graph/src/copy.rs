@@ -74,39 +74,20 @@ impl Node {
 
     /// The out-edges of one predicate (all with `None`).
     pub fn out_of(&self, p: Option<u32>) -> &[OutEdge] {
-        match p {
-            None => &self.out,
-            Some(p) => {
-                let lo = self.out.partition_point(|x| x.p < p);
-                let hi = self.out.partition_point(|x| x.p <= p);
-                &self.out[lo..hi]
-            }
-        }
+        &self.out[of_predicate(&self.out, p, |x| x.p)]
     }
 
     /// The in-edges of one predicate (all with `None`).
     pub fn in_of(&self, p: Option<u32>) -> &[InEdge] {
-        match p {
-            None => &self.inn,
-            Some(p) => {
-                let lo = self.inn.partition_point(|x| x.p < p);
-                let hi = self.inn.partition_point(|x| x.p <= p);
-                &self.inn[lo..hi]
-            }
-        }
+        &self.inn[of_predicate(&self.inn, p, |x| x.p)]
     }
 
     /// The range of `live_o` / `live_at` of one predicate (all with `None`).
     pub fn live_of(&self, p: Option<u32>) -> std::ops::Range<usize> {
-        match p {
-            None => 0..self.live_at.len(),
-            Some(p) => {
-                let pred = |i: &u32| self.out.get(*i as usize).map_or(u32::MAX, |x| x.p);
-                let lo = self.live_at.partition_point(|i| pred(i) < p);
-                let hi = self.live_at.partition_point(|i| pred(i) <= p);
-                lo..hi
-            }
-        }
+        let out = &self.out;
+        of_predicate(&self.live_at, p, |&i| {
+            out.get(i as usize).map_or(u32::MAX, |x| x.p)
+        })
     }
 
     fn set_record(&mut self, bytes: &[u8]) {
@@ -124,6 +105,20 @@ impl Node {
 
     fn is_empty(&self) -> bool {
         self.record.is_none() && self.out.is_empty() && self.inn.is_empty()
+    }
+}
+
+/// The range of a list sorted by predicate that holds predicate `p` (all of it with `None`).
+fn of_predicate<T>(
+    list: &[T],
+    p: Option<u32>,
+    predicate: impl Fn(&T) -> u32,
+) -> std::ops::Range<usize> {
+    match p {
+        None => 0..list.len(),
+        Some(p) => {
+            list.partition_point(|x| predicate(x) < p)..list.partition_point(|x| predicate(x) <= p)
+        }
     }
 }
 
