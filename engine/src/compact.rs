@@ -392,6 +392,10 @@ impl Spine {
         let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         let before = size();
         self.inner.flusher.wait_idle();
+        // Background builds of copies hold read transactions, and redb compacts only without
+        // any: wait for them (no clone of the handle can ask for another, checked below).
+        self.wait_for_scope_copies();
+        self.inner.graph_copies.wait_idle();
         let inner = Arc::get_mut(&mut self.inner).ok_or_else(|| {
             Error::Busy("other handles (clones) of this database are open".into())
         })?;

@@ -89,7 +89,7 @@ impl GraphCopies {
             Err(_) => return Ok(f(None)),
         };
         if !behind {
-            self.ask(begin)?;
+            self.ask(begin);
             return Ok(f(None));
         }
         let caught_up = match self.shared.copy.try_write() {
@@ -110,7 +110,7 @@ impl GraphCopies {
             Err(_) => return Ok(f(None)),
         };
         if !caught_up {
-            self.ask(begin)?;
+            self.ask(begin);
             return Ok(f(None));
         }
         match self.shared.copy.try_read() {
@@ -120,25 +120,19 @@ impl GraphCopies {
     }
 
     /// Asks the background thread to bring the copy to a new snapshot's version, unless a job
-    /// runs (the snapshot is opened only when one is started).
-    fn ask(&self, begin: impl FnOnce() -> Result<ReadTransaction>) -> Result<()> {
-        if !*self.shared.busy.lock().map_err(poisoned)? {
-            self.start(begin()?);
-        }
-        Ok(())
-    }
-
-    /// Starts a background job that brings the copy to `txn`'s version (catching up, or
-    /// building a new copy), unless one is running.
-    fn start(&self, txn: ReadTransaction) {
+    /// runs (the snapshot is opened only when one is started). A failure here only means no
+    /// job: the read goes on with the tables.
+    fn ask(&self, begin: impl FnOnce() -> Result<ReadTransaction>) {
         let Ok(mut busy) = self.shared.busy.lock() else {
             return;
         };
         if *busy {
             return;
         }
+        let Ok(txn) = begin() else {
+            return;
+        };
         *busy = true;
-        drop(busy);
         let shared = Arc::clone(&self.shared);
         let budget = self.budget;
         let spawned = std::thread::Builder::new()
@@ -152,19 +146,17 @@ impl GraphCopies {
                 shared.idle.notify_all();
             });
         match spawned {
+            // Still under `busy`: the job stored before finished its work (it cleared `busy`
+            // before we could set it), so joining it waits for no more than its return, and
+            // the new job cannot finish before its handle is stored.
             Ok(handle) => {
                 if let Ok(mut job) = self.job.lock() {
                     if let Some(old) = job.replace(handle) {
-                        let _ = old.join(); // finished: it cleared `busy` before we set it
+                        let _ = old.join();
                     }
                 }
             }
-            Err(_) => {
-                if let Ok(mut busy) = self.shared.busy.lock() {
-                    *busy = false;
-                }
-                self.shared.idle.notify_all();
-            }
+            Err(_) => *busy = false,
         }
     }
 
@@ -241,8 +233,4 @@ impl Drop for GraphCopies {
             }
         }
     }
-}
-
-fn poisoned<T>(_: std::sync::PoisonError<T>) -> crate::error::Error {
-    crate::error::Error::Storage("the graph copy's lock is poisoned".into())
 }

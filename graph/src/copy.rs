@@ -424,7 +424,11 @@ impl GraphCopy {
                     continue;
                 }
                 let slot = std::mem::size_of::<Option<Node>>();
-                self.bytes += (index + 1 - self.nodes.len()) * slot;
+                let more = (index + 1 - self.nodes.len()).saturating_mul(slot);
+                if self.bytes.saturating_add(more) > max_bytes {
+                    return Ok(CatchUp::Rebuild);
+                }
+                self.bytes += more;
                 self.nodes.resize_with(index + 1, || None);
             }
             let old = self.nodes.get(index).and_then(|n| n.as_ref());
