@@ -70,6 +70,16 @@ impl Snapshot {
 
     /// Reads several memories (missing ids skipped), opening the tables once.
     pub(crate) fn memories(&self, ids: impl IntoIterator<Item = u64>) -> Result<Vec<Memory>> {
+        self.memories_with(ids, true)
+    }
+
+    /// [`Snapshot::memories`]; without `metadata` the records' metadata is not parsed (left an
+    /// empty object), for readers that never look at it (the context window).
+    pub(crate) fn memories_with(
+        &self,
+        ids: impl IntoIterator<Item = u64>,
+        metadata: bool,
+    ) -> Result<Vec<Memory>> {
         let memories = self.txn.open_table(MEMORIES)?;
         let access = self.txn.open_table(ACCESS)?;
         let ids = ids.into_iter();
@@ -84,7 +94,7 @@ impl Snapshot {
                 count += n;
                 last = last.max(l);
             }
-            out.push(stored.into_memory(id, count, (last > 0).then_some(last)));
+            out.push(stored.into_memory_with(id, count, (last > 0).then_some(last), metadata));
         }
         Ok(out)
     }

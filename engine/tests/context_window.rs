@@ -143,6 +143,27 @@ fn duplicates_are_collapsed() {
     assert_eq!(dups, 4);
 }
 
+/// The window skips parsing metadata (it never shows it); the selection API still returns it.
+#[test]
+fn selected_memories_keep_their_metadata() {
+    let dir = common::temp();
+    let (db, _) = common::open_with_clock(&common::db_path(&dir));
+    let meta = serde_json::json!({"ticket": 42, "tags": ["a", "b"]});
+    let id = db
+        .store(NewMemory::new("the invoice was paid late").metadata(meta.clone()))
+        .unwrap();
+    let picked = db
+        .select_memories("invoice paid", &ContextOptions::default())
+        .unwrap();
+    let c = picked.iter().find(|c| c.memory.id == id).unwrap();
+    assert_eq!(c.memory.metadata, meta);
+    let w = db
+        .llm_context_window("invoice paid", 200, &ContextOptions::default())
+        .unwrap();
+    assert!(w.text.contains("the invoice was paid late"), "{}", w.text);
+    assert_eq!(db.get(id).unwrap().metadata, meta);
+}
+
 #[test]
 fn pinned_that_do_not_fit_are_reported() {
     let dir = common::temp();

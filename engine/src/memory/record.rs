@@ -54,8 +54,21 @@ impl StoredMemory {
         access_count: u64,
         last_access: Option<Micros>,
     ) -> Memory {
+        self.into_memory_with(id, access_count, last_access, true)
+    }
+
+    /// [`StoredMemory::into_memory`]; without `metadata` the memory's metadata is left an
+    /// empty object (unparsed: for internal readers that never look at it).
+    pub(crate) fn into_memory_with(
+        self,
+        id: u64,
+        access_count: u64,
+        last_access: Option<Micros>,
+        metadata: bool,
+    ) -> Memory {
         // Most memories carry no metadata: `{}` needs no parser.
         let metadata = match self.metadata.as_str() {
+            _ if !metadata => serde_json::Value::Object(Default::default()),
             "{}" | "" => serde_json::Value::Object(Default::default()),
             text => {
                 serde_json::from_str(text).unwrap_or(serde_json::Value::Object(Default::default()))
