@@ -99,7 +99,7 @@ impl Node {
         self.record.as_ref().map_or(0, |r| r.len())
             + self.out.len() * std::mem::size_of::<OutEdge>()
             + self.values.len()
-            + self.live_o.len() * (8 + 4)
+            + self.live_o.len() * LIVE_BYTES
             + self.inn.len() * std::mem::size_of::<InEdge>()
     }
 
@@ -107,6 +107,9 @@ impl Node {
         self.record.is_none() && self.out.is_empty() && self.inn.is_empty()
     }
 }
+
+/// Bytes per current out-edge in a node's live lists (`live_o` and `live_at`).
+const LIVE_BYTES: usize = std::mem::size_of::<u64>() + std::mem::size_of::<u32>();
 
 /// The range of a list sorted by predicate that holds predicate `p` (all of it with `None`).
 fn of_predicate<T>(
@@ -164,7 +167,7 @@ impl OutBuilder {
             .collect();
         node.out = self.edges.into_boxed_slice();
         node.values = self.values.into_boxed_slice();
-        node.live_o.len() * (8 + 4)
+        node.live_o.len() * LIVE_BYTES
     }
 }
 

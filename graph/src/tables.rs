@@ -36,7 +36,7 @@ pub const ENT_MEM: TableDefinition<(u64, u64), ()> = TableDefinition::new("graph
 
 /// Change log of the adjacency lists and entity records: (change number, entity id) → (). Every
 /// graph call that changes an entity's record or edges takes the next change number
-/// (`graph_meta["changes"]`, the graph's version) and records each entity it touched (both ends
+/// (the counter `graph_meta["next_change"]`; the graph's version is the last number taken) and records each entity it touched (both ends
 /// of an edge), or [`ALL_ENTITIES`] when it changed too much to list (repair, a bulk load). An in-memory copy
 /// of the graph ([`crate::GraphCopy`]) catches up by reloading the entities listed after its
 /// version. The last [`KEEP_CHANGES`] change numbers are kept.
@@ -46,8 +46,9 @@ pub const ALL_ENTITIES: u64 = u64::MAX;
 /// Change numbers kept in [`CHANGES`]; a copy further behind rebuilds from scratch. A call
 /// lists at most 64 entities (more: [`ALL_ENTITIES`]), so the log holds at most ~1M rows.
 pub const KEEP_CHANGES: u64 = 1 << 14;
-/// The graph's version: the last change number (`graph_meta` key).
-pub(crate) const VERSION_KEY: &str = "changes";
+/// The change-number counter (`graph_meta` key, taken with [`next_id`]); the graph's version is
+/// the last number taken.
+pub(crate) const NEXT_CHANGE: &str = "next_change";
 
 /// Version of the table layout, stored as `graph_meta["format_version"]`.
 pub const GRAPH_FORMAT_VERSION: u64 = 1;
@@ -81,7 +82,9 @@ pub fn version(rtxn: &ReadTransaction) -> Result<u64> {
     let Some(meta) = read(rtxn, META)? else {
         return Ok(0);
     };
-    Ok(meta.get(VERSION_KEY)?.map_or(0, |g| g.value()))
+    Ok(meta
+        .get(NEXT_CHANGE)?
+        .map_or(0, |g| g.value().saturating_sub(1)))
 }
 
 /// Takes the next value of a persistent counter (first value 1).

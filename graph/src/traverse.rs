@@ -162,24 +162,15 @@ pub fn neighborhood_with(
     let scan = scan(&s.predicates, opts);
     // Membership of the objects of every reached entity's out-edges (~40 per entity): a bitmap
     // over ids when the ids are those of an in-memory copy, the distance map otherwise.
-    let bound = s.reader.id_bound().unwrap_or(0);
-    Bits::with(bound, &by_id, |members| -> Result<()> {
-        for &n in &by_id {
-            let cut_here = match members {
-                Some(bits) => s
-                    .reader
-                    .out_relations(n, &scan, |o| bits.has(o), &mut relations)?,
-                None => {
-                    s.reader
-                        .out_relations(n, &scan, |o| dist.contains_key(&o), &mut relations)?
-                }
-            };
-            if cut_here {
-                cut.push(n);
-            }
-        }
-        Ok(())
-    })?;
+    let in_map = |o: u64| dist.contains_key(&o);
+    let (r, rels, cuts) = (&s.reader, &mut relations, &mut cut);
+    match s.reader.id_bound() {
+        Some(bound) => Bits::with(bound, &by_id, |members| match members {
+            Some(bits) => relations_among(r, &by_id, &scan, |o| bits.has(o), rels, cuts),
+            None => relations_among(r, &by_id, &scan, in_map, rels, cuts),
+        })?,
+        None => relations_among(r, &by_id, &scan, in_map, rels, cuts)?,
+    }
     relations.sort_unstable_by_key(|r| r.edge);
     cut.sort_unstable();
     cut.dedup();
@@ -195,6 +186,24 @@ pub fn neighborhood_with(
 }
 
 type Bfs = (IdMap<u32>, Vec<u64>, Vec<u64>, bool);
+
+/// The visible out-edges of `ids` whose object passes `keep` (a member of the neighbourhood),
+/// into `relations`; entities whose fan-out cap stopped the scan into `cut`.
+fn relations_among(
+    r: &Reader,
+    ids: &[u64],
+    scan: &Scan,
+    keep: impl Fn(u64) -> bool,
+    relations: &mut Vec<Relation>,
+    cut: &mut Vec<u64>,
+) -> Result<()> {
+    for &n in ids {
+        if r.out_relations(n, scan, &keep, relations)? {
+            cut.push(n);
+        }
+    }
+    Ok(())
+}
 
 /// A set of entity ids below a bound, as a bitmap: one per thread, kept between calls and
 /// cleared bit by bit after each (a fresh zeroed bitmap of a million ids per call costs more

@@ -5,7 +5,7 @@ use redb::{ReadableTable, Table, WriteTransaction};
 use crate::error::Result;
 use crate::tables::{
     ALL_ENTITIES, CHANGES, EDGES, ENTITIES, ENT_MEM, GRAPH_FORMAT_VERSION, IN, KEEP_CHANGES,
-    MEM_ENT, META, NAMES, OUT, PREDICATES, PRED_NAMES, VERSION_KEY,
+    MEM_ENT, META, NAMES, NEXT_CHANGE, OUT, PREDICATES, PRED_NAMES,
 };
 
 /// The graph's tables inside one write transaction.
@@ -64,8 +64,7 @@ impl<'t> Tables<'t> {
         let change = match self.change {
             Some(c) => c,
             None => {
-                let c = self.meta.get(VERSION_KEY)?.map_or(0, |g| g.value()) + 1;
-                self.meta.insert(VERSION_KEY, c)?;
+                let c = crate::tables::next_id(&mut self.meta, NEXT_CHANGE)?;
                 if c.is_multiple_of(TRIM_EVERY) && c > KEEP_CHANGES {
                     self.changes
                         .retain_in(..(c - KEEP_CHANGES, 0), |_, _| false)?;
