@@ -3,6 +3,10 @@
 //! `memspine-bench --keep` (384-d).
 //!
 //! `cargo run --release -p memspine-benches --example context_profile -- /tmp/b1m`
+//!
+//! To profile one user's windows for 5 s: `CONTEXT_PROFILE_LOOP=u0` (or `=101-1000`: users u101
+//! to u1000 in turn); `CONTEXT_PROFILE_TEXT` sets the query text, `CONTEXT_PROFILE_TRACK` counts
+//! the chosen memories as accessed.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;
@@ -34,18 +38,27 @@ fn main() -> anyhow::Result<()> {
     let mut v: Vec<f32> = (0..384).map(|i| ((i * 7919) % 97) as f32 - 48.0).collect();
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.iter_mut().for_each(|x| *x /= n);
-    let text = "refund billing account password";
+    let text = std::env::var("CONTEXT_PROFILE_TEXT")
+        .unwrap_or_else(|_| "refund billing account password".into());
+    let text = text.as_str();
     if let Ok(u) = std::env::var("CONTEXT_PROFILE_LOOP") {
-        // Only this user's context window, for 5 s (to profile it).
-        let co = ContextOptions {
-            filter: Filter::user(&u),
+        // Only this user's context window, for 5 s (to profile it); `a-b`: users ua..ub in turn.
+        let users: Vec<String> = match u.split_once('-') {
+            Some((a, b)) => (a.parse::<u32>()?..=b.parse::<u32>()?)
+                .map(|i| format!("u{i}"))
+                .collect(),
+            None => vec![u.clone()],
+        };
+        let mut co = ContextOptions {
+            filter: Filter::user(&users[0]),
             query_vector: Some(v.clone()),
-            track_access: false,
+            track_access: std::env::var("CONTEXT_PROFILE_TRACK").is_ok(),
             ..ContextOptions::default()
         };
         let start = Instant::now();
         let mut times = Vec::new();
         while start.elapsed().as_secs() < 5 {
+            co.filter = Filter::user(&users[times.len() % users.len()]);
             let t = Instant::now();
             db.llm_context_window(text, 8000, &co)?;
             times.push(t.elapsed().as_secs_f64() * 1e3);

@@ -118,7 +118,12 @@ impl AccessBuffer {
     }
 
     /// Writes the buffer into `access` inside the caller's transaction. Ids deleted meanwhile are skipped.
-    pub(crate) fn drain_into(&self, txn: &WriteTransaction) -> Result<()> {
+    /// Writes the pending counts in `txn`, noting them for the record cache.
+    pub(crate) fn drain_into(
+        &self,
+        txn: &WriteTransaction,
+        records: &crate::record_cache::RecordCache,
+    ) -> Result<()> {
         let pending = self.take();
         if pending.is_empty() {
             return Ok(());
@@ -132,7 +137,9 @@ impl AccessBuffer {
                 continue;
             }
             let (count, prev) = access.get(id)?.map(|v| v.value()).unwrap_or((0, 0));
-            access.insert(id, (count + n, prev.max(last)))?;
+            let row = (count + n, prev.max(last));
+            access.insert(id, row)?;
+            records.touch_access(id, row);
         }
         Ok(())
     }

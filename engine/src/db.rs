@@ -61,6 +61,12 @@ pub struct Options {
     /// the reading snapshot's version; a graph over the budget is read from disk
     /// (docs/design.md, "Graph copy").
     pub graph_copy_bytes: usize,
+    /// Memory for the record cache (default 64 MiB; 0 turns it off): memory records and their
+    /// access counts as stored, so that reading a memory read recently (a user's pinned
+    /// memories, which every context window of that user reads) is one hash lookup instead of
+    /// two B-tree walks. Exact: writes update it as they commit (docs/design.md, "Record
+    /// cache").
+    pub record_cache_bytes: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
@@ -85,6 +91,7 @@ impl Default for Options {
             scope_copy_bytes: 256 * 1024 * 1024,
             lexical_copy_bytes: 64 * 1024 * 1024,
             graph_copy_bytes: 256 * 1024 * 1024,
+            record_cache_bytes: 64 * 1024 * 1024,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,
@@ -132,6 +139,8 @@ pub(crate) struct Inner {
     pub generation: crate::bitmap_cache::Generation,
     /// Decoded database-wide bitmaps of the newest generation read.
     pub bitmap_cache: crate::bitmap_cache::BitmapCache,
+    /// Memory records as stored, of the newest generation (`record_cache.rs`).
+    pub records: crate::record_cache::RecordCache,
     /// The background flush of access counts (`access.rs`).
     pub flusher: Arc<crate::access::Flusher>,
 }
@@ -140,9 +149,21 @@ impl Inner {
     /// Writes pending access counts in their own transaction.
     pub(crate) fn flush_access(&self) -> Result<()> {
         let txn = self.db.begin_write()?;
-        self.access.drain_into(&txn)?;
-        self.generation.committing(|| txn.commit())?;
+        self.records.forget_staged();
+        self.access.drain_into(&txn, &self.records)?;
+        self.commit(txn)?;
         Ok(())
+    }
+
+    /// Commits `txn` under the commit generation (`bitmap_cache.rs`), applying the changes it
+    /// noted to the record cache. Only the holder of the write transaction calls this.
+    pub(crate) fn commit(
+        &self,
+        txn: redb::WriteTransaction,
+    ) -> std::result::Result<(), redb::CommitError> {
+        let next = self.generation.current() + 2;
+        self.records
+            .committing(next, || self.generation.committing(|| txn.commit()))
     }
 }
 
@@ -211,6 +232,7 @@ impl Spine {
             }
         }
         let compactor = opts.compactor.clone();
+        let record_cache_bytes = opts.record_cache_bytes;
         let spine = Spine {
             token: Arc::new(HandleToken { worker: false }),
             inner: Arc::new(Inner {
@@ -228,6 +250,7 @@ impl Spine {
                 compactor: Mutex::new(None),
                 generation: Default::default(),
                 bitmap_cache: Default::default(),
+                records: crate::record_cache::RecordCache::new(record_cache_bytes, 0),
                 flusher: Default::default(),
             }),
         };
@@ -288,6 +311,8 @@ impl Spine {
     ) -> Result<T> {
         let mut w = self.lock_writer()?;
         let mut txn = self.inner.db.begin_write()?;
+        // What an earlier write noted and then abandoned (`record_cache.rs`).
+        self.inner.records.forget_staged();
         txn.set_durability(match durability {
             Durability::Immediate => redb::Durability::Immediate,
             Durability::None => redb::Durability::None,
@@ -300,7 +325,7 @@ impl Spine {
         let arena_len = self.arena_len()?;
         let result = (|| {
             let out = f(&txn, &mut counters, now)?;
-            self.inner.access.drain_into(&txn)?;
+            self.inner.access.drain_into(&txn, &self.inner.records)?;
             if let Err(e) = self.sync_arena(&mut counters) {
                 // The arena's files are in an unknown state (fjall's rule: no write after a
                 // failed write or fsync until the database is reopened).
@@ -323,6 +348,7 @@ impl Spine {
                 self.rollback_arena(arena_len, &mut w);
                 self.finish_staged(false, &mut w);
                 self.inner.lexical_copies.publish(None);
+                self.inner.records.forget_staged();
                 return Err(e);
             }
         };
@@ -331,7 +357,7 @@ impl Spine {
         // stays so until `committing`).
         let next = self.inner.generation.current() + 2;
         self.inner.lexical_copies.publish(Some(next));
-        if let Err(e) = self.inner.generation.committing(|| txn.commit()) {
+        if let Err(e) = self.inner.commit(txn) {
             let e = Error::from(e);
             w.poisoned = Some(e.to_string());
             self.rollback_arena(arena_len, &mut w);

@@ -36,6 +36,7 @@ pub mod log;
 pub mod memory;
 pub mod query;
 mod read;
+mod record_cache;
 mod repair;
 mod schema;
 mod scope_copy;

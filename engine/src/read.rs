@@ -1,6 +1,8 @@
 //! The read path: get, history, recent, time windows and bitmap filters. Reads run in their own
 //! redb read transaction (an MVCC snapshot) and never wait for the writer.
 
+use std::sync::Arc;
+
 use redb::{ReadTransaction, ReadableTable};
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
@@ -10,8 +12,9 @@ use crate::clock::{Micros, DAY, HOUR};
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{Event, LogReader};
-use crate::memory::record;
+use crate::memory::record::{self, Rec};
 use crate::memory::{Memory, MemoryId};
+use crate::record_cache::Cached;
 use crate::schema::{ACCESS, BITMAPS, BY_CREATED, MEMORIES, MEM_EVENTS};
 
 /// A structured filter over memories; every set field must match (AND).
@@ -74,28 +77,58 @@ impl Snapshot {
     }
 
     /// [`Snapshot::memories`]; without `metadata` the records' metadata is not parsed (left an
-    /// empty object), for readers that never look at it (the context window).
+    /// empty object).
     pub(crate) fn memories_with(
         &self,
         ids: impl IntoIterator<Item = u64>,
         metadata: bool,
     ) -> Result<Vec<Memory>> {
-        let memories = self.txn.open_table(MEMORIES)?;
-        let access = self.txn.open_table(ACCESS)?;
-        let ids = ids.into_iter();
-        let mut out = Vec::with_capacity(ids.size_hint().0);
-        for id in ids {
-            let Some(v) = memories.get(id)? else {
-                continue;
+        let recs = self.records(ids)?;
+        Ok(recs.iter().map(|r| r.to_memory(metadata)).collect())
+    }
+
+    /// Reads several memories' records (missing ids skipped), from the record cache where it
+    /// holds them (`record_cache.rs`), else from the tables, opened once.
+    pub(crate) fn records(&self, ids: impl IntoIterator<Item = u64>) -> Result<Vec<Rec>> {
+        let ids: Vec<u64> = ids.into_iter().collect();
+        let cache = &self.spine.inner.records;
+        let cached = cache.get_many(self.generation, &ids);
+        let mut tables = None;
+        let mut read = Vec::new();
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, hit) in ids.into_iter().zip(cached) {
+            let c = match hit {
+                Some(c) => c,
+                None => {
+                    let (memories, access) = match &tables {
+                        Some(t) => t,
+                        None => tables
+                            .insert((self.txn.open_table(MEMORIES)?, self.txn.open_table(ACCESS)?)),
+                    };
+                    let Some(v) = memories.get(id)? else {
+                        continue;
+                    };
+                    let c = Cached {
+                        record: Arc::new(record::decode(id, v.value())?),
+                        access: access.get(id)?.map(|a| a.value()).unwrap_or((0, 0)),
+                    };
+                    read.push((id, c.clone()));
+                    c
+                }
             };
-            let stored = record::decode(id, v.value())?;
-            let (mut count, mut last) = access.get(id)?.map(|a| a.value()).unwrap_or((0, 0));
+            let (mut count, mut last) = c.access;
             if let Some((n, l)) = self.pending_access(id) {
                 count += n;
                 last = last.max(l);
             }
-            out.push(stored.into_memory_with(id, count, (last > 0).then_some(last), metadata));
+            out.push(Rec {
+                id: MemoryId(id),
+                stored: c.record,
+                access_count: count,
+                last_access: (last > 0).then_some(last),
+            });
         }
+        cache.put_many(self.generation, read);
         Ok(out)
     }
 

@@ -48,6 +48,7 @@ impl Spine {
         let mut report = RepairReport::default();
         let replayed = self.replay_tolerant(&mut report)?;
         self.write(|txn, _c, _now| {
+            self.inner.records.touch_all();
             let mut memories = txn.open_table(MEMORIES)?;
             let mut good: BTreeMap<u64, StoredMemory> = BTreeMap::new();
             let mut bad = Vec::new();

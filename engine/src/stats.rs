@@ -50,6 +50,12 @@ pub struct Stats {
     pub graph_copy_bytes: usize,
     /// The graph did not fit [`crate::Options::graph_copy_bytes`]: graph reads use the disk.
     pub graph_copy_too_big: bool,
+    /// Bytes of the record cache now (see [`crate::Options::record_cache_bytes`]).
+    pub record_cache_bytes: usize,
+    /// Memory records read from the record cache since the database was opened.
+    pub record_cache_hits: u64,
+    /// Memory records looked up there and read from the tables instead.
+    pub record_cache_misses: u64,
 }
 
 impl Spine {
@@ -66,6 +72,7 @@ impl Spine {
         };
         let (lexical_copies, lexical_copy_bytes) = self.inner.lexical_copies.usage();
         let graph_copy = self.inner.graph_copies.usage();
+        let records = self.inner.records.usage();
         Ok(Stats {
             format_version: schema::FORMAT_VERSION,
             dimension: self.dimension(),
@@ -87,6 +94,9 @@ impl Spine {
             lexical_copy_bytes,
             graph_copy_bytes: graph_copy.bytes,
             graph_copy_too_big: graph_copy.too_big,
+            record_cache_bytes: records.bytes,
+            record_cache_hits: records.hits,
+            record_cache_misses: records.misses,
         })
     }
 }

@@ -174,6 +174,7 @@ impl<'t> WriteCtx<'t> {
     ) -> Result<()> {
         let bytes = record::encode(m)?;
         self.memories.insert(id, bytes.as_slice())?;
+        self.spine.inner.records.touch(id);
         let old_labels = old.map(bitmaps::labels).unwrap_or_default();
         self.delta.relabel(id, &old_labels, &bitmaps::labels(m));
         if let Some(o) = old {
@@ -201,6 +202,7 @@ impl<'t> WriteCtx<'t> {
     pub(crate) fn remove(&mut self, id: u64, old: &StoredMemory) -> Result<()> {
         self.memories.remove(id)?;
         self.access.remove(id)?;
+        self.spine.inner.records.touch(id);
         self.delta.relabel(id, &bitmaps::labels(old), &[]);
         self.by_created.remove((old.created_at, id))?;
         self.log.note_history(id, old.stored_seq)?;

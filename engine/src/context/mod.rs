@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::clock::{format_date, Micros, HOUR};
 use crate::db::Spine;
 use crate::error::{Error, Result};
+use crate::memory::record::Rec;
 use crate::memory::{Memory, MemoryId};
 use crate::read::Filter;
 use crate::search::{SearchMode, SearchOptions};
@@ -145,11 +146,12 @@ pub enum Section {
     Recent,
 }
 
-/// A candidate with its score and why it was considered.
+/// A candidate with its score and why it was considered. (Inside the engine its memory is the
+/// shared record, not a copy: the context window never copies its candidates' records.)
 #[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
+pub struct Candidate<M = Memory> {
     /// The memory.
-    pub memory: Memory,
+    pub memory: M,
     /// Fused score.
     pub score: f32,
     /// Its signals.
@@ -254,21 +256,29 @@ pub struct ContextWindow {
 impl Spine {
     /// Adaptive selection: every candidate, scored and sorted (best first), duplicates included.
     pub fn select_memories(&self, query: &str, opts: &ContextOptions) -> Result<Vec<Candidate>> {
-        Ok(self.select(query, opts, true)?.0)
+        let (cands, _) = self.select(query, opts)?;
+        Ok(cands
+            .into_iter()
+            .map(|c| Candidate {
+                memory: c.memory.to_memory(true),
+                score: c.score,
+                signals: c.signals,
+                sources: c.sources,
+                section: c.section,
+            })
+            .collect())
     }
 
     /// Selection plus what the graph knows about the query's entities.
     ///
     /// Every source ranks ids on one snapshot with one evaluation of the filter; the records
     /// of all the candidates are then read once (a memory found by several sources, or
-    /// pinned and found, is read once).
-    /// Without `metadata` the candidates' metadata is left unparsed (an empty object).
+    /// pinned and found, is read once), shared with the record cache, not copied.
     fn select(
         &self,
         query: &str,
         opts: &ContextOptions,
-        metadata: bool,
-    ) -> Result<(Vec<Candidate>, GraphContext)> {
+    ) -> Result<(Vec<Candidate<Rec>>, GraphContext)> {
         let now = self.now();
         let snap = self.snapshot()?;
         let allowed = snap.filter(&opts.filter)?;
@@ -306,8 +316,8 @@ impl Spine {
         ids.dedup();
         // Every record read is a candidate, in id order; a memory deleted since it was ranked
         // is missing and not a candidate.
-        let mut out: Vec<Candidate> = snap
-            .memories_with(ids, metadata)?
+        let mut out: Vec<Candidate<Rec>> = snap
+            .records(ids)?
             .into_iter()
             .map(|memory| Candidate {
                 memory,
@@ -393,9 +403,7 @@ impl Spine {
         opts: &ContextOptions,
         counter: &dyn TokenCounter,
     ) -> Result<ContextWindow> {
-        // The window is built from content, kind, tags, scores and dates: metadata is not
-        // parsed (~10 % of a heavy user's window, with dropping the parsed values).
-        let (cands, graph) = self.select(query, opts, false)?;
+        let (cands, graph) = self.select(query, opts)?;
         let mut dropped = Vec::new();
         let kept = cands
             .into_iter()
@@ -438,8 +446,8 @@ struct Duplicates<'a> {
     threshold: f32,
     /// The vectors of the placed memories that have one, with their tails' norms.
     kept_vectors: Vec<(&'a [f32], f32, MemoryId)>,
-    /// Texts of the placed memories, by the hash of their normalised form.
-    seen_text: HashMap<u64, Vec<(String, MemoryId)>>,
+    /// The placed memories, by the hash of their normalised text.
+    seen_text: HashMap<u64, Vec<Rec>>,
 }
 
 impl<'a> Duplicates<'a> {
@@ -452,7 +460,7 @@ impl<'a> Duplicates<'a> {
         }
     }
 
-    fn vector_of(&self, m: &Memory) -> Option<&'a [f32]> {
+    fn vector_of(&self, m: &Rec) -> Option<&'a [f32]> {
         let (snap, o) = self.vectors?;
         m.has_vector
             .then(|| snap.vector(o.slot_of(m.id.0)))
@@ -461,7 +469,7 @@ impl<'a> Duplicates<'a> {
 
     /// Places `m` unless it duplicates a placed memory (which is returned); `check` false
     /// places it without looking (pinned memories are always kept).
-    fn admit(&mut self, m: &Memory, check: bool) -> Option<MemoryId> {
+    fn admit(&mut self, m: &Rec, check: bool) -> Option<MemoryId> {
         let hash = normalised_hash(&m.content);
         let vector = self.vector_of(m).map(|v| (v, tail_norm(v)));
         if check {
@@ -469,8 +477,8 @@ impl<'a> Duplicates<'a> {
                 let at = self.seen_text.get(&hash)?;
                 let norm = normalise_text(&m.content);
                 at.iter()
-                    .find(|(t, _)| normalise_text(t) == norm)
-                    .map(|(_, id)| *id)
+                    .find(|r| normalise_text(&r.content) == norm)
+                    .map(|r| r.id)
             };
             let close = || {
                 let (v, tail) = vector?;
@@ -486,10 +494,7 @@ impl<'a> Duplicates<'a> {
             }
         }
         // The text itself is normalised again only when a later hash matches (rare).
-        self.seen_text
-            .entry(hash)
-            .or_default()
-            .push((m.content.clone(), m.id));
+        self.seen_text.entry(hash).or_default().push(m.clone());
         if let Some((v, tail)) = vector {
             self.kept_vectors.push((v, tail, m.id));
         }
@@ -497,7 +502,7 @@ impl<'a> Duplicates<'a> {
     }
 }
 
-fn score(c: &mut Candidate, now: Micros, opts: &ContextOptions) {
+fn score(c: &mut Candidate<Rec>, now: Micros, opts: &ContextOptions) {
     let w = &opts.weights;
     let m = &c.memory;
     let age_h = now.saturating_sub(m.created_at) as f64 / HOUR as f64;
@@ -527,7 +532,7 @@ fn score(c: &mut Candidate, now: Micros, opts: &ContextOptions) {
     };
 }
 
-fn drop_of(c: &Candidate, reason: DropReason) -> Dropped {
+fn drop_of(c: &Candidate<Rec>, reason: DropReason) -> Dropped {
     Dropped {
         id: c.memory.id,
         score: c.score,
@@ -617,7 +622,7 @@ const HEADINGS: [(Section, &str); 3] = [
 ];
 const FACTS_HEADING: &str = "## Facts about entities in the query";
 
-fn why(c: &Candidate) -> String {
+fn why(c: &Candidate<Rec>) -> String {
     use std::fmt::Write as _;
     let s = &c.signals;
     // One string written in place (a window explains hundreds of memories).
@@ -685,7 +690,7 @@ trait Lined {
     }
 }
 
-impl Lined for Candidate {
+impl Lined for Candidate<Rec> {
     /// `- [date] user: content` on one line, written into one string.
     fn line(&self) -> String {
         let m = &self.memory;
@@ -773,6 +778,16 @@ pub fn pack_candidates(
     max_tokens: usize,
     counter: &dyn TokenCounter,
 ) -> ContextWindow {
+    let cands = cands
+        .into_iter()
+        .map(|c| Candidate {
+            memory: Rec::of_memory(&c.memory),
+            score: c.score,
+            signals: c.signals,
+            sources: c.sources,
+            section: c.section,
+        })
+        .collect();
     pack(
         cands,
         GraphContext::default(),
@@ -787,14 +802,14 @@ pub fn pack_candidates(
 /// fit), relevant by score, graph facts (per mentioned entity, newest first), then the recent
 /// conversation, chosen newest-first and shown oldest-first.
 fn pack(
-    kept: Vec<Candidate>,
+    kept: Vec<Candidate<Rec>>,
     graph: GraphContext,
     max_tokens: usize,
     counter: &dyn TokenCounter,
     mut dropped: Vec<Dropped>,
     mut dups: Option<Duplicates<'_>>,
 ) -> ContextWindow {
-    let mut by_section: HashMap<Section, Vec<Candidate>> = HashMap::new();
+    let mut by_section: HashMap<Section, Vec<Candidate<Rec>>> = HashMap::new();
     for c in kept {
         by_section.entry(c.section).or_default().push(c);
     }

@@ -94,6 +94,76 @@ impl StoredMemory {
     }
 }
 
+impl StoredMemory {
+    /// Approximate bytes it holds, itself and its strings (for cache budgets).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let s = &self.scope;
+        let strings = [&self.content, &self.kind, &self.metadata]
+            .into_iter()
+            .chain(s.user.iter())
+            .chain(s.session.iter())
+            .chain(s.agent.iter())
+            .chain(self.tags.iter());
+        std::mem::size_of::<Self>()
+            + strings.map(|t| t.len() + 16).sum::<usize>()
+            + self.tags.len() * std::mem::size_of::<String>()
+            + self.provenance.len() * 8
+    }
+}
+
+/// A memory as read inside the engine: its record shared (with the record cache), not copied,
+/// and its access counts. Readers that build no [`Memory`] (the context window) use it as it is.
+#[derive(Debug, Clone)]
+pub(crate) struct Rec {
+    pub id: MemoryId,
+    pub stored: std::sync::Arc<StoredMemory>,
+    pub access_count: u64,
+    pub last_access: Option<Micros>,
+}
+
+impl std::ops::Deref for Rec {
+    type Target = StoredMemory;
+    fn deref(&self) -> &StoredMemory {
+        &self.stored
+    }
+}
+
+impl Rec {
+    /// The memory, its strings copied; without `metadata` its metadata is an empty object.
+    pub(crate) fn to_memory(&self, metadata: bool) -> Memory {
+        StoredMemory::clone(&self.stored).into_memory_with(
+            self.id.0,
+            self.access_count,
+            self.last_access,
+            metadata,
+        )
+    }
+
+    /// The record of a memory built elsewhere (benches: packing given candidates).
+    pub(crate) fn of_memory(m: &Memory) -> Rec {
+        Rec {
+            id: m.id,
+            stored: std::sync::Arc::new(StoredMemory {
+                content: m.content.clone(),
+                kind: m.kind.clone(),
+                tags: m.tags.clone(),
+                metadata: m.metadata.to_string(),
+                scope: m.scope.clone(),
+                importance: m.importance,
+                pinned: m.pinned,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                provenance: m.provenance.iter().map(|p| p.0).collect(),
+                archived: m.archived,
+                has_vector: m.has_vector,
+                stored_seq: 0,
+            }),
+            access_count: m.access_count,
+            last_access: m.last_access,
+        }
+    }
+}
+
 thread_local! {
     /// One zstd context per thread: creating one per record costs more than compressing it.
     static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
