@@ -117,8 +117,8 @@ impl AccessBuffer {
             .unwrap_or_default()
     }
 
-    /// Writes the buffer into `access` inside the caller's transaction. Ids deleted meanwhile are skipped.
-    /// Writes the pending counts in `txn`, noting them for the record cache.
+    /// Writes the buffer into `access` inside the caller's transaction, noting the new rows for
+    /// the record cache. Ids deleted meanwhile are skipped.
     pub(crate) fn drain_into(
         &self,
         txn: &WriteTransaction,

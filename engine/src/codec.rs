@@ -11,22 +11,7 @@ pub fn decode_memory_record(bytes: &[u8]) -> Result<()> {
 /// Encodes `m` as its stored record (the value of the `memories` table): postcard, zstd when that
 /// saves a tenth, header and crc32 — what every store writes. For benches and fuzz corpora.
 pub fn encode_memory_record(m: &crate::Memory) -> Result<Vec<u8>> {
-    let stored = crate::memory::record::StoredMemory {
-        content: m.content.clone(),
-        kind: m.kind.clone(),
-        tags: m.tags.clone(),
-        metadata: m.metadata.to_string(),
-        scope: m.scope.clone(),
-        importance: m.importance,
-        pinned: m.pinned,
-        created_at: m.created_at,
-        updated_at: m.updated_at,
-        provenance: m.provenance.iter().map(|p| p.0).collect(),
-        archived: m.archived,
-        has_vector: m.has_vector,
-        stored_seq: 0,
-    };
-    crate::memory::record::encode(&stored)
+    crate::memory::record::encode(&crate::memory::record::StoredMemory::of_memory(m))
 }
 
 /// Decodes a sealed log page, with its vectors.

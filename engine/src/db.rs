@@ -146,7 +146,9 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// Writes pending access counts in their own transaction.
+    /// Writes pending access counts in their own transaction, outside the writer lock: only
+    /// for the last handle (drop, `reclaim_space`), when nothing else can write. Two commits
+    /// must never overlap (`record_cache.rs` reopens the cache after redb's commit returns).
     pub(crate) fn flush_access(&self) -> Result<()> {
         let txn = self.db.begin_write()?;
         self.records.forget_staged();

@@ -97,9 +97,16 @@ struct Clock {
 }
 
 impl Clock {
+    /// The record of `id`, marked used.
     fn get(&mut self, id: u64) -> Option<&mut Cached> {
         let slot = self.slots.get_mut(*self.slot_of.get(&id)?)?;
         slot.used = true;
+        slot.entry.as_mut()
+    }
+
+    /// The record of `id`, not marked used (a write updating it is not a use).
+    fn peek_mut(&mut self, id: u64) -> Option<&mut Cached> {
+        let slot = self.slots.get_mut(*self.slot_of.get(&id)?)?;
         slot.entry.as_mut()
     }
 
@@ -120,10 +127,14 @@ impl Clock {
         *self = Clock::default();
     }
 
-    /// Keeps `c` (replacing what `id` held), evicting until it fits in `budget`.
+    /// Keeps `c`, evicting until it fits in `budget`. A record already held is left as it is
+    /// (readers of one generation read the same record); one larger than the whole budget is
+    /// not kept (and evicts nothing).
     fn insert(&mut self, id: u64, c: Cached, budget: usize) {
-        self.remove(id);
         let bytes = c.bytes();
+        if self.slot_of.contains_key(&id) || bytes > budget {
+            return;
+        }
         // Each full turn clears every `used` flag, so two turns always free a slot.
         let mut steps = 2 * self.slots.len();
         while self.bytes + bytes > budget && self.bytes > 0 && steps > 0 {
@@ -302,7 +313,7 @@ impl RecordCache {
                 match change {
                     Change::Record(id) => s.clock.remove(id),
                     Change::Access(id, access) => {
-                        if let Some(c) = s.clock.get(id) {
+                        if let Some(c) = s.clock.peek_mut(id) {
                             c.access = access;
                         }
                     }
@@ -445,5 +456,30 @@ mod tests {
         let off = RecordCache::new(0, 0);
         off.put_many(Some(0), vec![(1, rec(1, 1))]);
         assert_eq!(first(&off, 0, 1), None);
+    }
+
+    #[test]
+    fn a_record_larger_than_the_budget_is_not_kept_and_evicts_nothing() {
+        let c = RecordCache::new(10 * rec(0, 100).bytes(), 0);
+        c.put_many(Some(0), vec![(1, rec(1, 100)), (2, rec(2, 100_000))]);
+        assert_eq!(first(&c, 0, 1), Some(1));
+        assert_eq!(first(&c, 0, 2), None);
+    }
+
+    #[test]
+    fn an_access_update_is_not_a_use() {
+        let one = rec(0, 100).bytes();
+        let c = RecordCache::new(2 * one, 0);
+        c.put_many(Some(0), vec![(1, rec(1, 100)), (2, rec(2, 100))]);
+        assert_eq!(first(&c, 0, 2), Some(2), "2 is used, 1 is not");
+        c.touch_access(1, (3, 3));
+        c.committing(2, || Ok::<_, ()>(())).unwrap();
+        c.put_many(Some(2), vec![(3, rec(3, 100))]);
+        assert_eq!(
+            first(&c, 2, 1),
+            None,
+            "1 went first despite its access update"
+        );
+        assert_eq!(first(&c, 2, 2), Some(2));
     }
 }

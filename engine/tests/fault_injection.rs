@@ -241,6 +241,9 @@ fn run_one(ops: &[(&'static str, Op)], r: &Reference, k: usize, plan: Plan, t: &
         op(&db).unwrap();
     }
     clock.advance(Duration::from_secs(1));
+    // Read everything first: the record cache then holds the state before the failed write,
+    // and the reads after it check that the cache does not outlive the failure.
+    observe(&db).unwrap();
     faults.arm(plan);
     let res = ops[k].1(&db);
     t.runs += 1;

@@ -95,6 +95,25 @@ impl StoredMemory {
 }
 
 impl StoredMemory {
+    /// The stored form of a memory built elsewhere (benches, fuzz corpora; `stored_seq` 0).
+    pub(crate) fn of_memory(m: &Memory) -> StoredMemory {
+        StoredMemory {
+            content: m.content.clone(),
+            kind: m.kind.clone(),
+            tags: m.tags.clone(),
+            metadata: m.metadata.to_string(),
+            scope: m.scope.clone(),
+            importance: m.importance,
+            pinned: m.pinned,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            provenance: m.provenance.iter().map(|p| p.0).collect(),
+            archived: m.archived,
+            has_vector: m.has_vector,
+            stored_seq: 0,
+        }
+    }
+
     /// Approximate bytes it holds, itself and its strings (for cache budgets).
     pub(crate) fn heap_bytes(&self) -> usize {
         let s = &self.scope;
@@ -143,21 +162,7 @@ impl Rec {
     pub(crate) fn of_memory(m: &Memory) -> Rec {
         Rec {
             id: m.id,
-            stored: std::sync::Arc::new(StoredMemory {
-                content: m.content.clone(),
-                kind: m.kind.clone(),
-                tags: m.tags.clone(),
-                metadata: m.metadata.to_string(),
-                scope: m.scope.clone(),
-                importance: m.importance,
-                pinned: m.pinned,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-                provenance: m.provenance.iter().map(|p| p.0).collect(),
-                archived: m.archived,
-                has_vector: m.has_vector,
-                stored_seq: 0,
-            }),
+            stored: std::sync::Arc::new(StoredMemory::of_memory(m)),
             access_count: m.access_count,
             last_access: m.last_access,
         }
