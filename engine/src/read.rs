@@ -73,18 +73,7 @@ impl Snapshot {
 
     /// Reads several memories (missing ids skipped), opening the tables once.
     pub(crate) fn memories(&self, ids: impl IntoIterator<Item = u64>) -> Result<Vec<Memory>> {
-        self.memories_with(ids, true)
-    }
-
-    /// [`Snapshot::memories`]; without `metadata` the records' metadata is not parsed (left an
-    /// empty object).
-    pub(crate) fn memories_with(
-        &self,
-        ids: impl IntoIterator<Item = u64>,
-        metadata: bool,
-    ) -> Result<Vec<Memory>> {
-        let recs = self.records(ids)?;
-        Ok(recs.iter().map(|r| r.to_memory(metadata)).collect())
+        Ok(self.records(ids)?.iter().map(Rec::to_memory).collect())
     }
 
     /// Reads several memories' records (missing ids skipped), from the record cache where it

@@ -260,7 +260,7 @@ impl Spine {
         Ok(cands
             .into_iter()
             .map(|c| Candidate {
-                memory: c.memory.to_memory(true),
+                memory: c.memory.to_memory(),
                 score: c.score,
                 signals: c.signals,
                 sources: c.sources,

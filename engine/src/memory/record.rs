@@ -54,21 +54,8 @@ impl StoredMemory {
         access_count: u64,
         last_access: Option<Micros>,
     ) -> Memory {
-        self.into_memory_with(id, access_count, last_access, true)
-    }
-
-    /// [`StoredMemory::into_memory`]; without `metadata` the memory's metadata is left an
-    /// empty object (unparsed: for internal readers that never look at it).
-    pub(crate) fn into_memory_with(
-        self,
-        id: u64,
-        access_count: u64,
-        last_access: Option<Micros>,
-        metadata: bool,
-    ) -> Memory {
         // Most memories carry no metadata: `{}` needs no parser.
         let metadata = match self.metadata.as_str() {
-            _ if !metadata => serde_json::Value::Object(Default::default()),
             "{}" | "" => serde_json::Value::Object(Default::default()),
             text => {
                 serde_json::from_str(text).unwrap_or(serde_json::Value::Object(Default::default()))
@@ -92,9 +79,7 @@ impl StoredMemory {
             has_vector: self.has_vector,
         }
     }
-}
 
-impl StoredMemory {
     /// The stored form of a memory built elsewhere (benches, fuzz corpora; `stored_seq` 0).
     pub(crate) fn of_memory(m: &Memory) -> StoredMemory {
         StoredMemory {
@@ -148,13 +133,12 @@ impl std::ops::Deref for Rec {
 }
 
 impl Rec {
-    /// The memory, its strings copied; without `metadata` its metadata is an empty object.
-    pub(crate) fn to_memory(&self, metadata: bool) -> Memory {
-        StoredMemory::clone(&self.stored).into_memory_with(
+    /// The memory, its strings copied and its metadata parsed.
+    pub(crate) fn to_memory(&self) -> Memory {
+        StoredMemory::clone(&self.stored).into_memory(
             self.id.0,
             self.access_count,
             self.last_access,
-            metadata,
         )
     }
 
