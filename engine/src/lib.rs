@@ -69,6 +69,12 @@ pub use memspine_graph::{
     Direction, EntityDeleted, GraphOp, GraphRepair, Neighborhood, NewTriple, OpOutcome, Paths,
     Relation, TraversalOptions, TripleAdded,
 };
+/// Sets the memory of the process-wide cache of decoded lexical postings blocks (default
+/// [`memspine_index::lexical::DEFAULT_BLOCK_CACHE_BYTES`], 64 MiB; 0 turns it off), shared by
+/// every database open in the process. Queries restricted to a scope (a user's memories) decode
+/// the same blocks of the frequent words again and again; the cache keeps them (docs/design.md,
+/// "Decoded-block cache").
+pub use memspine_index::lexical::set_block_cache_bytes as set_lexical_block_cache_bytes;
 pub use read::Filter;
 pub use repair::RepairReport;
 pub use schema::FORMAT_VERSION;

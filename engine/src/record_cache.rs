@@ -19,14 +19,15 @@
 //!   commit empties it;
 //! - a write abandoned before its commit drops what it noted ([`RecordCache::forget_staged`]).
 //!
-//! Eviction is CLOCK (second chance): a record used since the hand last passed it is spared
+//! Eviction is CLOCK (`memspine_index::clock_cache`): a record used since the hand last passed it is spared
 //! once. Each insertion evicts only what it needs room for, so no read ever pays for dropping
 //! many records at once (a cache that dropped half its contents at a time made one read in
 //! thousands free ~100K records, milliseconds of `free`).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use memspine_index::clock_cache::ClockCache;
 
 use crate::memory::record::StoredMemory;
 
@@ -63,7 +64,7 @@ struct State {
     generation: u64,
     /// A commit is running: nothing is used or added.
     committing: bool,
-    clock: Clock,
+    clock: ClockCache<Cached>,
     /// What the write in progress changes.
     staged: Vec<Change>,
     /// The write in progress changes records it did not list (repair).
@@ -73,110 +74,6 @@ struct State {
 impl State {
     fn usable(&self, generation: Option<u64>) -> bool {
         !self.committing && generation == Some(self.generation)
-    }
-}
-
-/// One place of the clock.
-#[derive(Debug)]
-struct Slot {
-    id: u64,
-    entry: Option<Cached>,
-    /// Used since the hand last passed.
-    used: bool,
-}
-
-/// Records by id in CLOCK order, within a byte budget.
-#[derive(Debug, Default)]
-struct Clock {
-    slot_of: HashMap<u64, usize>,
-    slots: Vec<Slot>,
-    /// Empty slots, reused first.
-    free: Vec<usize>,
-    hand: usize,
-    bytes: usize,
-}
-
-impl Clock {
-    /// The record of `id`, marked used.
-    fn get(&mut self, id: u64) -> Option<&mut Cached> {
-        let slot = self.slots.get_mut(*self.slot_of.get(&id)?)?;
-        slot.used = true;
-        slot.entry.as_mut()
-    }
-
-    /// The record of `id`, not marked used (a write updating it is not a use).
-    fn peek_mut(&mut self, id: u64) -> Option<&mut Cached> {
-        let slot = self.slots.get_mut(*self.slot_of.get(&id)?)?;
-        slot.entry.as_mut()
-    }
-
-    fn remove(&mut self, id: u64) {
-        if let Some(at) = self.slot_of.remove(&id) {
-            self.vacate(at);
-        }
-    }
-
-    fn vacate(&mut self, at: usize) {
-        if let Some(c) = self.slots.get_mut(at).and_then(|s| s.entry.take()) {
-            self.bytes -= c.bytes();
-            self.free.push(at);
-        }
-    }
-
-    fn clear(&mut self) {
-        *self = Clock::default();
-    }
-
-    /// Keeps `c`, evicting until it fits in `budget`. A record already held is left as it is
-    /// (readers of one generation read the same record); one larger than the whole budget is
-    /// not kept (and evicts nothing).
-    fn insert(&mut self, id: u64, c: Cached, budget: usize) {
-        let bytes = c.bytes();
-        if self.slot_of.contains_key(&id) || bytes > budget {
-            return;
-        }
-        // Each full turn clears every `used` flag, so two turns always free a slot.
-        let mut steps = 2 * self.slots.len();
-        while self.bytes + bytes > budget && self.bytes > 0 && steps > 0 {
-            steps -= 1;
-            self.hand = if self.hand + 1 >= self.slots.len() {
-                0
-            } else {
-                self.hand + 1
-            };
-            let Some(slot) = self.slots.get_mut(self.hand) else {
-                break;
-            };
-            if slot.entry.is_none() {
-                continue;
-            }
-            if std::mem::take(&mut slot.used) {
-                continue;
-            }
-            let victim = slot.id;
-            self.slot_of.remove(&victim);
-            self.vacate(self.hand);
-        }
-        if self.bytes + bytes > budget {
-            return;
-        }
-        let fresh = Slot {
-            id,
-            entry: Some(c),
-            used: false,
-        };
-        let at = match self.free.pop() {
-            Some(at) => {
-                self.slots[at] = fresh;
-                at
-            }
-            None => {
-                self.slots.push(fresh);
-                self.slots.len() - 1
-            }
-        };
-        self.slot_of.insert(id, at);
-        self.bytes += bytes;
     }
 }
 
@@ -254,7 +151,12 @@ impl RecordCache {
             return;
         }
         for (id, c) in read {
-            s.clock.insert(id, c, self.budget);
+            // A record already held is left as it is (readers of one generation read the
+            // same record).
+            if !s.clock.contains(id) {
+                let bytes = c.bytes();
+                s.clock.insert(id, c, bytes, self.budget);
+            }
         }
     }
 
@@ -335,7 +237,7 @@ impl RecordCache {
 
     /// Bytes held and the hit counts since the database was opened.
     pub(crate) fn usage(&self) -> Usage {
-        let bytes = self.state.lock().map(|s| s.clock.bytes).unwrap_or(0);
+        let bytes = self.state.lock().map(|s| s.clock.bytes()).unwrap_or(0);
         Usage {
             bytes,
             hits: self.hits.load(Ordering::Relaxed),

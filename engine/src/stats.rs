@@ -56,6 +56,9 @@ pub struct Stats {
     pub record_cache_hits: u64,
     /// Memory records looked up there and read from the tables instead.
     pub record_cache_misses: u64,
+    /// Bytes of the process-wide lexical block cache now, shared by every database open in
+    /// the process (see [`crate::set_lexical_block_cache_bytes`]).
+    pub lexical_block_cache_bytes: usize,
 }
 
 impl Spine {
@@ -97,6 +100,7 @@ impl Spine {
             record_cache_bytes: records.bytes,
             record_cache_hits: records.hits,
             record_cache_misses: records.misses,
+            lexical_block_cache_bytes: memspine_index::lexical::block_cache_usage(),
         })
     }
 }

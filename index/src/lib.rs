@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod arena;
+pub mod clock_cache;
 pub mod embed;
 pub mod error;
 #[doc(hidden)]

@@ -31,6 +31,9 @@ mod tokenize;
 mod verify;
 mod write;
 
+pub use cache::{
+    block_cache_bytes, block_cache_usage, set_block_cache_bytes, DEFAULT_BLOCK_CACHE_BYTES,
+};
 pub use scope::ScopePostings;
 pub use search::{phrase_or_terms_bitmap, search, search_with_copy, B, K1};
 pub use tokenize::{stem, tokenize, MAX_TOKEN_BYTES, STOP_WORDS};
