@@ -133,11 +133,14 @@ impl AccessBuffer {
         let mut ids: Vec<_> = pending.into_iter().collect();
         ids.sort_unstable_by_key(|(id, _)| *id);
         for (id, (n, last)) in ids {
-            if memories.get(id)?.is_none() {
-                continue;
-            }
-            let (count, prev) = access.get(id)?.map(|v| v.value()).unwrap_or((0, 0));
-            let row = (count + n, prev.max(last));
+            // A memory's access row goes with it (`WriteCtx::remove`), so an id with a row
+            // exists; only one without a row yet may have been deleted since it was read, and
+            // needs the look at `memories` (a walk of the largest table, once per id).
+            let row = match access.get(id)?.map(|v| v.value()) {
+                Some((count, prev)) => (count + n, prev.max(last)),
+                None if memories.get(id)?.is_some() => (n, last),
+                None => continue,
+            };
             access.insert(id, row)?;
             records.touch_access(id, row);
         }

@@ -238,9 +238,12 @@ pub fn decode_block(term_id: u32, key: u32, bytes: &[u8], out: &mut Block) -> Re
     if count == 0 || usize::from(count) > MAX_BLOCK * 2 {
         return Err(bad("bad posting count"));
     }
-    out.docs.clear();
-    out.tfs.clear();
-    out.dls.clear();
+    // One allocation per array (a fresh block grown push by push reallocated each array six
+    // times); `count` is at most 2 * MAX_BLOCK, so a damaged count cannot ask for much.
+    for v in [&mut out.docs, &mut out.tfs, &mut out.dls] {
+        v.clear();
+        v.reserve(usize::from(count));
+    }
     let mut r = Reader { p, at: 14 };
     let mut doc = key;
     for i in 0..count {
