@@ -45,14 +45,17 @@ pub struct Options {
     /// scopes being searched (a user's, session's or agent's memories with at least 2 048
     /// vectors), copied side by side so that a scoped search streams them instead of reading
     /// one record per page of the arena. Built in the background once a scoped search asks, least
-    /// recently used dropped first, never on disk (docs/design.md, "Scope copies").
+    /// recently used dropped first (when full, a new copy is built only for a scope searched
+    /// more often than the copies it would evict were used), never on disk (docs/design.md,
+    /// "Scope copies"; `Stats::scope_copy_builds`).
     pub scope_copy_bytes: usize,
     /// Memory for lexical scope copies (default 64 MiB; 0 turns them off): the lexical postings
     /// of the scopes being searched (a user's, session's or agent's memories, 1 024 to 200 000
     /// of them), so that a scoped lexical search (also inside hybrid search and the context
     /// window) scores the scope's own postings. Built in the background from the memories'
-    /// texts once a scoped search asks, least recently used dropped first, never on disk
-    /// (docs/design.md, "Lexical scope copies").
+    /// texts once a scoped search asks, least recently used dropped first (admitted by
+    /// frequency when full, as scope copies are), never on disk (docs/design.md, "Lexical scope
+    /// copies"; `Stats::lexical_copy_builds`).
     pub lexical_copy_bytes: usize,
     /// Memory for the graph copy (default 256 MiB; 0 turns it off): every entity's record and
     /// adjacency lists in memory, so that neighbourhoods, paths and edge lists walk arrays

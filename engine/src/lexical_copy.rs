@@ -193,6 +193,11 @@ impl LexicalCopies {
     pub(crate) fn usage(&self) -> (usize, usize) {
         self.copies.usage()
     }
+
+    /// Copies built since the database was opened.
+    pub(crate) fn builds(&self) -> u64 {
+        self.copies.builds()
+    }
 }
 
 /// The build of the copy of the scope `whole`, from a snapshot of a certain generation

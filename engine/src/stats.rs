@@ -46,6 +46,12 @@ pub struct Stats {
     pub lexical_copies: usize,
     /// Their bytes.
     pub lexical_copy_bytes: usize,
+    /// Scope copies built since the database was opened (a number growing as fast as scoped
+    /// searches come means the copies do not fit [`crate::Options::scope_copy_bytes`]).
+    pub scope_copy_builds: u64,
+    /// Lexical scope copies built since the database was opened (likewise for
+    /// [`crate::Options::lexical_copy_bytes`]).
+    pub lexical_copy_builds: u64,
     /// Bytes of the graph copy held in memory now (see [`crate::Options::graph_copy_bytes`]).
     pub graph_copy_bytes: usize,
     /// The graph did not fit [`crate::Options::graph_copy_bytes`]: graph reads use the disk.
@@ -73,6 +79,11 @@ impl Spine {
             Some(vs) => vs.scopes.usage(),
             None => (0, 0),
         };
+        let scope_copy_builds = self
+            .inner
+            .vectors
+            .as_ref()
+            .map_or(0, |vs| vs.scopes.builds());
         let (lexical_copies, lexical_copy_bytes) = self.inner.lexical_copies.usage();
         let graph_copy = self.inner.graph_copies.usage();
         let records = self.inner.records.usage();
@@ -95,6 +106,8 @@ impl Spine {
             scope_copy_bytes,
             lexical_copies,
             lexical_copy_bytes,
+            scope_copy_builds,
+            lexical_copy_builds: self.inner.lexical_copies.builds(),
             graph_copy_bytes: graph_copy.bytes,
             graph_copy_too_big: graph_copy.too_big,
             record_cache_bytes: records.bytes,

@@ -167,3 +167,63 @@ fn a_scope_copy_gives_exactly_the_index_s_results_as_texts_change() {
     p.check(&mut r, "bob");
     assert_eq!(p.with.stats().unwrap().lexical_copies, 1);
 }
+
+/// More scopes searched than the budget holds: a scope searched now and then does not evict
+/// the copies of the scopes searched all the time (each eviction would be a rebuild of a
+/// whole scope on the next search), while a scope that becomes hot gets its copy.
+#[test]
+fn copies_that_do_not_fit_are_admitted_by_frequency_not_rebuilt_in_turn() {
+    let mut r = Rng(11);
+    let users = ["hot1", "hot2", "cold", "later"];
+    // The size of one copy, from a database whose budget holds them all.
+    let dir = common::temp();
+    let one = {
+        let db = open(&dir, 64 << 20);
+        for u in users {
+            db.store_batch(
+                (0..1_200)
+                    .map(|_| NewMemory::new(text(&mut r)).user(u))
+                    .collect(),
+            )
+            .unwrap();
+        }
+        search(&db, "hot1");
+        db.wait_for_scope_copies();
+        db.stats().unwrap().lexical_copy_bytes
+    };
+    assert!(one > 0);
+    // Room for two copies and a half.
+    let db = open(&dir, one * 5 / 2);
+    let builds = |db: &Spine| db.stats().unwrap().lexical_copy_builds;
+    for _ in 0..10 {
+        search(&db, "hot1");
+        search(&db, "hot2");
+    }
+    assert_eq!(builds(&db), 2);
+    // A scope searched once per round: each search would otherwise evict a hot copy, and
+    // the next search of that hot scope build it again.
+    for round in 0..10 {
+        search(&db, "cold");
+        search(&db, "hot1");
+        search(&db, "hot2");
+        assert_eq!(builds(&db), 2, "round {round}");
+    }
+    assert_eq!(db.stats().unwrap().lexical_copies, 2);
+    // A scope searched far more often than the hot ones were wins its place.
+    for _ in 0..60 {
+        search(&db, "later");
+    }
+    assert_eq!(builds(&db), 3);
+    assert_eq!(db.stats().unwrap().lexical_copies, 2);
+}
+
+/// A scoped lexical search, then the copies it asked for built.
+fn search(db: &Spine, user: &str) {
+    let opts = SearchOptions {
+        mode: SearchMode::Lexical,
+        filter: Filter::user(user),
+        ..SearchOptions::default()
+    };
+    db.search("refund billing coffee", &opts).unwrap();
+    db.wait_for_scope_copies();
+}

@@ -26,7 +26,6 @@ struct Postings {
     /// Index of the document in [`ScopePostings::ids`].
     local: Vec<u32>,
     tfs: Vec<u32>,
-    dls: Vec<u32>,
 }
 
 /// The postings of a set of documents, built from their texts.
@@ -34,6 +33,8 @@ struct Postings {
 pub struct ScopePostings {
     /// The documents, increasing.
     ids: Vec<u32>,
+    /// Their lengths in tokens, by local index (a document's length once, not per posting).
+    lens: Vec<u32>,
     docs: RoaringBitmap,
     terms: HashMap<String, Postings>,
     bytes: usize,
@@ -50,17 +51,22 @@ impl ScopePostings {
         for (local, (doc, text)) in (0u32..).zip(texts) {
             s.ids.push(doc);
             let (counts, len) = term_counts(text);
+            s.lens.push(len);
             for (term, tf) in counts {
                 let p = s.terms.entry(term).or_default();
                 p.local.push(local);
                 p.tfs.push(tf);
-                p.dls.push(len);
             }
         }
         s.docs = s.ids.iter().copied().collect();
-        let postings: usize = s.terms.values().map(|p| p.local.capacity() * 12).sum();
+        let postings: usize = s
+            .terms
+            .values()
+            .map(|p| (p.local.capacity() + p.tfs.capacity()) * 4)
+            .sum();
         let keys: usize = s.terms.keys().map(|k| k.capacity() + 64).sum();
-        s.bytes = s.ids.capacity() * 4 + s.docs.serialized_size() + postings + keys;
+        s.bytes =
+            (s.ids.capacity() + s.lens.capacity()) * 4 + s.docs.serialized_size() + postings + keys;
         s
     }
 
@@ -89,8 +95,9 @@ impl ScopePostings {
         let Some(p) = self.terms.get(term) else {
             return;
         };
-        for ((&i, &tf), &dl) in p.local.iter().zip(&p.tfs).zip(&p.dls) {
-            if let Some(a) = acc.get_mut(i as usize) {
+        for (&i, &tf) in p.local.iter().zip(&p.tfs) {
+            let i = i as usize;
+            if let (Some(a), Some(&dl)) = (acc.get_mut(i), self.lens.get(i)) {
                 *a += weight(tf, dl);
             }
         }
