@@ -346,8 +346,8 @@ impl<T: ScopeCopy> Shared<T> {
 
     /// Whether a copy of `key`, a scope without one asked for `want` members, may be built:
     /// always when it fits beside the copies held (its size estimated from theirs, per
-    /// member), else only when the scope was asked for more often than the copy it would
-    /// evict first was used (see the module documentation).
+    /// member), else only when the scope was asked for more than twice as often as the copies
+    /// it would evict were used (see the module documentation). Counts this request.
     fn admit(&self, key: &str, want: u64) -> bool {
         let Ok(mut s) = self.state.lock() else {
             return false;

@@ -9,9 +9,10 @@
 //! exactly what decoding the current bytes gives. Bounded: 16 shards sharing
 //! [`DEFAULT_BLOCK_CACHE_BYTES`] (see [`set_block_cache_bytes`]), each evicting in CLOCK order
 //! ([`crate::clock_cache`]) so the blocks of the frequent words, which nearly every filtered
-//! query visits, stay while the rarely visited ones go. (Emptying a full shard instead, with
-//! 32 MiB, made the context window at 1M p95 5.5 ms against 4.1 ms with 128 MiB: the hot
-//! blocks were dropped along with the cold.)
+//! query visits, stay while the rarely visited ones go. (Emptying a full 2 MiB shard instead,
+//! 32 MiB in all, dropped the hot blocks along with the cold: the 1M harness's context window
+//! measured p95 5.5 ms with that, 4.1 with 128 MiB emptied likewise, 3.5–3.8 with CLOCK and
+//! 64 MiB.)
 //!
 //! Only queries restricted to at most [`MAX_CACHED_FILTER`] documents (a user's, a session's
 //! memories) go through the cache: an unfiltered or database-wide query walks whole postings
