@@ -46,7 +46,7 @@ pub struct Options {
     /// vectors), copied side by side so that a scoped search streams them instead of reading
     /// one record per page of the arena. Built in the background once a scoped search asks, least
     /// recently used dropped first (when full, a new copy is built only for a scope searched
-    /// more often than the copies it would evict were used), never on disk (docs/design.md,
+    /// more than twice as often as the copies it would evict were used), never on disk (docs/design.md,
     /// "Scope copies"; `Stats::scope_copy_builds`).
     pub scope_copy_bytes: usize,
     /// Memory for lexical scope copies (default 64 MiB; 0 turns them off): the lexical postings

@@ -21,7 +21,7 @@ use crate::db::Spine;
 use crate::error::Result;
 use crate::log::{page, LogRecord};
 use crate::memory::record::{self, StoredMemory};
-use crate::schema::{BITMAPS, BY_CREATED, DEDUP, LOG_PAGES, LOG_TAIL, MEMORIES};
+use crate::schema::{ACCESS, BITMAPS, BY_CREATED, DEDUP, LOG_PAGES, LOG_TAIL, MEMORIES};
 use crate::verify::replay_into;
 
 /// What `repair` did.
@@ -81,6 +81,9 @@ impl Spine {
                     report.recreated_records.push(*id);
                 }
             }
+            // An access row exists only for a memory (the access flush counts on it).
+            txn.open_table(ACCESS)?
+                .retain(|id, _| good.contains_key(&id))?;
             rebuild_indexes(txn, &good, &mut report)?;
             report.graph = memspine_graph::repair(txn, &|m| good.contains_key(&m))?;
             Ok(())

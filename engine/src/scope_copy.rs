@@ -21,7 +21,10 @@
 //! built. Both counts are halved every [`AGE_EVERY`] lookups, so a scope hot long ago does not
 //! keep its place for ever. Measured with a 24 MiB lexical budget (a third of what the harness's
 //! scopes need): 656 builds in 15 s without admission, 168 with it (128 of them in the first
-//! second), context window p95 7.6 -> 4.6 ms.
+//! second), context window p95 7.6 -> 4.6 ms. A copy that comes out larger than the budget, or
+//! than the room frequency would give it (admission estimates a copy's size from the set
+//! searched, which may be narrower than its scope), is not kept; a scope whose copy exceeded
+//! the whole budget is not built again while the database stays open.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -107,6 +110,8 @@ struct State<T> {
     wanted: HashMap<String, u32>,
     /// Copies built (for `Stats`).
     builds: u64,
+    /// Scopes whose copy came out larger than the whole budget: not built again.
+    too_big: HashSet<String>,
 }
 
 impl<T> Default for State<T> {
@@ -118,11 +123,29 @@ impl<T> Default for State<T> {
             tick: 0,
             wanted: HashMap::new(),
             builds: 0,
+            too_big: HashSet::new(),
         }
     }
 }
 
 impl<T: ScopeCopy> State<T> {
+    /// How much the copies that room for `need` bytes would evict (least recently used first)
+    /// were used since they were built.
+    fn victims_used(&self, need: usize, budget: usize) -> u32 {
+        let mut lru: Vec<&Entry<T>> = self.map.values().collect();
+        lru.sort_unstable_by_key(|e| e.used);
+        let mut held = self.bytes;
+        let mut used = 0u32;
+        for e in lru {
+            if held.saturating_add(need) <= budget {
+                break;
+            }
+            held -= e.copy.bytes();
+            used = used.saturating_add(e.hits);
+        }
+        used
+    }
+
     fn remove(&mut self, key: &str) {
         if let Some(e) = self.map.remove(key) {
             self.bytes -= e.copy.bytes();
@@ -352,6 +375,9 @@ impl<T: ScopeCopy> Shared<T> {
         let Ok(mut s) = self.state.lock() else {
             return false;
         };
+        if s.too_big.contains(key) {
+            return false;
+        }
         if s.wanted.len() >= MAX_WANTED && !s.wanted.contains_key(key) {
             s.wanted.clear();
         }
@@ -372,19 +398,7 @@ impl<T: ScopeCopy> Shared<T> {
         if s.bytes.saturating_add(need) <= self.budget {
             return true;
         }
-        // The copies it would evict, least recently used first, and how much they were used.
-        let mut lru: Vec<&Entry<T>> = s.map.values().collect();
-        lru.sort_unstable_by_key(|e| e.used);
-        let mut held = s.bytes;
-        let mut victims_used = 0u32;
-        for e in lru {
-            if held.saturating_add(need) <= self.budget {
-                break;
-            }
-            held -= e.copy.bytes();
-            victims_used = victims_used.saturating_add(e.hits);
-        }
-        asked > victims_used.saturating_mul(2)
+        asked > s.victims_used(need, self.budget).saturating_mul(2)
     }
 
     /// Keeps `copy` for `key` if it fits the budget, evicting the least recently used copies.
@@ -394,11 +408,29 @@ impl<T: ScopeCopy> Shared<T> {
             return;
         };
         s.builds += 1;
+        // A rebuilt copy (its scope grew or changed) keeps its uses.
+        let rebuilt = s.map.get(key).map(|e| e.hits);
         s.remove(key);
-        let hits = s.wanted.remove(key).unwrap_or(0);
         if size > self.budget {
+            if s.too_big.len() >= MAX_WANTED {
+                s.too_big.clear();
+            }
+            s.too_big.insert(key.to_owned());
             return;
         }
+        // A new scope's copy that turns out not to fit beside the others (admission estimated
+        // its size from the set searched, which may be narrower than the scope, and builds
+        // queued together were each admitted against the same room) is kept only if its scope
+        // would have been admitted at its real size.
+        let asked = s.wanted.get(key).copied().unwrap_or(0);
+        if rebuilt.is_none()
+            && s.bytes.saturating_add(size) > self.budget
+            && asked <= s.victims_used(size, self.budget).saturating_mul(2)
+        {
+            return;
+        }
+        s.wanted.remove(key);
+        let hits = rebuilt.unwrap_or(0).saturating_add(asked);
         while s.bytes + size > self.budget {
             let Some(victim) = s
                 .map

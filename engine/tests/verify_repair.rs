@@ -61,3 +61,39 @@ fn repair_rebuilds_derived_structures_and_restores_records_from_the_log() {
     assert_eq!(db.get(MemoryId(8)).unwrap().content, "memory 7");
     assert_eq!(db.filter_ids(&Filter::user("u1")).unwrap().len(), 200);
 }
+
+/// An access row whose memory is gone (the access flush trusts a row to mean its memory
+/// exists) is found by `verify` and dropped by `repair`.
+#[test]
+fn repair_drops_access_rows_without_a_memory() {
+    const ACCESS: TableDefinition<u64, (u64, u64)> = TableDefinition::new("access");
+    let dir = common::temp();
+    let path = common::db_path(&dir);
+    let kept = {
+        let (db, _) = common::open_with_clock(&path);
+        let id = db.store(NewMemory::new("kept")).unwrap();
+        db.note_access(&[id]);
+        id
+    };
+    {
+        let raw = redb::Database::open(path.join(DATA_FILE)).unwrap();
+        let txn = raw.begin_write().unwrap();
+        txn.open_table(ACCESS)
+            .unwrap()
+            .insert(9_999, (3, 1))
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let db = common::open(&path);
+    let joined = db.verify().unwrap().problems.join("\n");
+    assert!(
+        joined.contains("access stats for missing memory 9999"),
+        "{joined}"
+    );
+    db.repair().unwrap();
+    assert!(db.verify().unwrap().is_ok());
+    db.note_access(&[MemoryId(9_999)]);
+    db.flush_access().unwrap();
+    assert!(db.verify().unwrap().is_ok());
+    assert_eq!(db.get(kept).unwrap().access_count, 1);
+}

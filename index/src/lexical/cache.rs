@@ -122,8 +122,12 @@ pub(crate) fn decode_block(
         block: block.clone(),
     });
     if let Ok(mut s) = shard.lock() {
-        let size = e.bytes();
-        s.insert(k, e, size, budget);
+        // Read again under the lock: a cache turned off meanwhile (and emptied) stays empty.
+        let budget = block_cache_bytes() / SHARDS;
+        if budget > 0 {
+            let size = e.bytes();
+            s.insert(k, e, size, budget);
+        }
     }
     Ok((header, block))
 }

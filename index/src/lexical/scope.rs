@@ -6,7 +6,7 @@
 //! term, each visit a cursor advance per term (a block decode, a binary search): for a
 //! 27 000-memory user at a million memories and four common query terms that is ~2 ms, most of
 //! a context window. The same query over the scope's own postings adds up a few thousand
-//! `(doc, tf, dl)` triples per term.
+//! `(local doc, tf)` pairs per term (each document's length kept once).
 //!
 //! A copy is a snapshot: the caller (the engine) knows which of the filter's documents the
 //! copy holds *with their current text* (`covered`); the rest of the filter is searched in the
