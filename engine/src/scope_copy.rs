@@ -129,6 +129,14 @@ impl<T> Default for State<T> {
 }
 
 impl<T: ScopeCopy> State<T> {
+    /// The admission rule: a copy of `need` bytes for a scope asked for `asked` times fits
+    /// beside the copies held, or the scope was asked for more than twice as often as the
+    /// copies it would evict were used.
+    fn admits(&self, asked: u32, need: usize, budget: usize) -> bool {
+        self.bytes.saturating_add(need) <= budget
+            || asked > self.victims_used(need, budget).saturating_mul(2)
+    }
+
     /// How much the copies that room for `need` bytes would evict (least recently used first)
     /// were used since they were built.
     fn victims_used(&self, need: usize, budget: usize) -> u32 {
@@ -395,10 +403,7 @@ impl<T: ScopeCopy> Shared<T> {
             0 => 0,
             m => (s.bytes as u128 * u128::from(want) / u128::from(m)) as usize,
         };
-        if s.bytes.saturating_add(need) <= self.budget {
-            return true;
-        }
-        asked > s.victims_used(need, self.budget).saturating_mul(2)
+        s.admits(asked, need, self.budget)
     }
 
     /// Keeps `copy` for `key` if it fits the budget, evicting the least recently used copies.
@@ -423,10 +428,7 @@ impl<T: ScopeCopy> Shared<T> {
         // queued together were each admitted against the same room) is kept only if its scope
         // would have been admitted at its real size.
         let asked = s.wanted.get(key).copied().unwrap_or(0);
-        if rebuilt.is_none()
-            && s.bytes.saturating_add(size) > self.budget
-            && asked <= s.victims_used(size, self.budget).saturating_mul(2)
-        {
+        if rebuilt.is_none() && !s.admits(asked, size, self.budget) {
             return;
         }
         s.wanted.remove(key);
