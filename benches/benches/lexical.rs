@@ -290,5 +290,117 @@ fn search(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, search);
+/// English-like memory texts for the tokenizer benches: words with inflections the stemmer
+/// rewrites (-s, -ed, -ing), capitals, digits, punctuation, stop words, 12–40 words each.
+fn english_texts(n: usize, seed: u64) -> Vec<String> {
+    const BASE: &[&str] = &[
+        "deploy",
+        "server",
+        "billing",
+        "invoice",
+        "customer",
+        "meeting",
+        "prefer",
+        "email",
+        "project",
+        "deadline",
+        "database",
+        "migrate",
+        "schedule",
+        "travel",
+        "flight",
+        "hotel",
+        "remind",
+        "order",
+        "refund",
+        "account",
+        "password",
+        "reset",
+        "report",
+        "budget",
+        "review",
+        "design",
+        "launch",
+        "market",
+        "price",
+        "contract",
+        "support",
+        "ticket",
+        "issue",
+        "fix",
+        "release",
+        "version",
+        "update",
+        "install",
+        "configure",
+        "monitor",
+        "alert",
+        "latency",
+        "memory",
+        "agent",
+        "context",
+        "summary",
+        "document",
+        "upload",
+        "share",
+        "calendar",
+    ];
+    const STOP: &[&str] = &[
+        "the", "a", "to", "and", "of", "for", "is", "on", "with", "that",
+    ];
+    const SUFFIX: &[&str] = &["", "", "", "s", "ed", "ing", "er"];
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let len = 12 + rng.next() % 29;
+            let mut t = String::new();
+            for i in 0..len {
+                if i > 0 {
+                    t.push_str(if rng.next().is_multiple_of(9) { ", " } else { " " });
+                }
+                match rng.next() % 10 {
+                    0..=2 => t.push_str(STOP[(rng.next() % STOP.len() as u64) as usize]),
+                    3 => t.push_str(&format!("{}", rng.next() % 10_000)),
+                    _ => {
+                        let w = BASE[(rng.next() % BASE.len() as u64) as usize];
+                        if rng.next().is_multiple_of(8) {
+                            t.push_str(&w[..1].to_uppercase());
+                            t.push_str(&w[1..]);
+                        } else {
+                            t.push_str(w);
+                        }
+                        t.push_str(SUFFIX[(rng.next() % SUFFIX.len() as u64) as usize]);
+                    }
+                }
+            }
+            t.push('.');
+            t
+        })
+        .collect()
+}
+
+/// Tokenizing texts and building a scope's postings from them (what a lexical scope copy
+/// costs its builder thread, besides reading the texts).
+fn build(c: &mut Criterion) {
+    let texts = english_texts(5_000, 7);
+    let mut g = c.benchmark_group("lexical_build");
+    g.sample_size(20);
+    g.throughput(criterion::Throughput::Elements(texts.len() as u64));
+    g.bench_function("tokenize_5000_texts", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| lexical::tokenize(t).len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("scope_postings_5000_texts", |b| {
+        b.iter(|| {
+            lexical::ScopePostings::build((0u32..).zip(texts.iter().map(String::as_str))).len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, search, build);
 criterion_main!(benches);

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use roaring::RoaringBitmap;
 
-use super::tokenize::term_counts;
+use super::tokenize::for_each_token;
 
 /// One term's postings in a scope: parallel arrays, by increasing local document index.
 #[derive(Debug, Default)]
@@ -26,6 +26,19 @@ struct Postings {
     /// Index of the document in [`ScopePostings::ids`].
     local: Vec<u32>,
     tfs: Vec<u32>,
+}
+
+impl Postings {
+    /// Counts one occurrence in the document `local`, the last one added or a later one.
+    fn add(&mut self, local: u32) {
+        match (self.local.last(), self.tfs.last_mut()) {
+            (Some(&last), Some(tf)) if last == local => *tf = tf.saturating_add(1),
+            _ => {
+                self.local.push(local);
+                self.tfs.push(1);
+            }
+        }
+    }
 }
 
 /// The postings of a set of documents, built from their texts.
@@ -50,13 +63,21 @@ impl ScopePostings {
         let mut s = ScopePostings::default();
         for (local, (doc, text)) in (0u32..).zip(texts) {
             s.ids.push(doc);
-            let (counts, len) = term_counts(text);
+            let mut len = 0u32;
+            let terms = &mut s.terms;
+            // Documents come in local order, so a term's postings end with this document's
+            // entry exactly when the term was seen before in this text.
+            for_each_token(text, |t| {
+                len = len.saturating_add(1);
+                if let Some(p) = terms.get_mut(t) {
+                    p.add(local);
+                } else {
+                    let mut p = Postings::default();
+                    p.add(local);
+                    terms.insert(t.to_owned(), p);
+                }
+            });
             s.lens.push(len);
-            for (term, tf) in counts {
-                let p = s.terms.entry(term).or_default();
-                p.local.push(local);
-                p.tfs.push(tf);
-            }
         }
         s.docs = s.ids.iter().copied().collect();
         let postings: usize = s
