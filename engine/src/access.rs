@@ -1,7 +1,7 @@
 //! Access tracking: memories returned to a caller get their access count and last-access time
 //! bumped without turning a read into a write. Reads add to an in-memory buffer; the buffer is
 //! written into the `access` table by the next write transaction (piggyback), by
-//! [`Spine::flush_access`], when it grows past [`FLUSH_AT`] entries (by a short-lived background
+//! [`Spine::flush_access`], when it grows past `Options::access_flush_at` entries (by a short-lived background
 //! thread, only if the writer is free: the read that crossed the mark does not wait for the
 //! write; that commit does not wait for the disk either, the next durable one carries it), and
 //! when the last handle is dropped. Counts pending in the buffer are merged into what
@@ -22,12 +22,16 @@ use crate::db::Spine;
 use crate::error::Result;
 use crate::schema::{ACCESS, MEMORIES};
 
-/// Buffer size (distinct memories) that triggers an opportunistic flush. A flush rewrites one
-/// `access` row per memory, at random places of the table: a few thousand ids already touch
-/// most of its pages, so a larger batch costs little more per flush and much less per id
-/// (4 096 → 32 768: the flush thread's share of a 1M-memory context-window run 16 % → 7 % of
-/// the CPU). The buffer is ~1.5 MiB at this size; a crash may lose the unflushed counts.
-pub const FLUSH_AT: usize = 32_768;
+/// Default buffer size (distinct memories) that triggers an opportunistic flush
+/// ([`crate::Options::access_flush_at`]). A flush rewrites one `access` row per memory, at
+/// random places of the table: a few thousand ids already touch most of its pages, so a larger
+/// batch costs little more per flush and much less per id. Each flush's commit also moves the
+/// record cache to a new generation (reads in flight then miss it) and re-decodes the shared
+/// bitmaps. At 1M memories, 4 096 → 32 768 took the flush thread's share of a context-window
+/// run from 16 % to 7 % of the CPU; 32 768 → 131 072 took context_window p95 from 4.1-4.5 to
+/// 3.2-3.5 ms (docs/design.md, "Access counts"). The buffer holds ~6 MiB at this size; a crash
+/// may lose the unflushed counts, never anything else.
+pub const FLUSH_AT: usize = 131_072;
 
 /// Whether a background flush runs, and whether the database is closing (no new flush).
 #[derive(Default)]
@@ -132,6 +136,7 @@ impl AccessBuffer {
         let mut access = txn.open_table(ACCESS)?;
         let mut ids: Vec<_> = pending.into_iter().collect();
         ids.sort_unstable_by_key(|(id, _)| *id);
+        let mut rows = Vec::with_capacity(ids.len());
         for (id, (n, last)) in ids {
             // A memory's access row goes with it (`WriteCtx::remove`), so an id with a row
             // exists; only one without a row yet may have been deleted since it was read, and
@@ -142,8 +147,9 @@ impl AccessBuffer {
                 None => continue,
             };
             access.insert(id, row)?;
-            records.touch_access(id, row);
+            rows.push((id, row));
         }
+        records.touch_access(rows);
         Ok(())
     }
 }
@@ -152,7 +158,7 @@ impl Spine {
     /// Counts one access of each id (they were returned to a caller).
     pub fn note_access(&self, ids: &[crate::MemoryId]) {
         let n = self.inner.access.note(ids.iter().map(|i| i.0), self.now());
-        if n >= FLUSH_AT && !self.writer_busy() {
+        if n >= self.inner.opts.access_flush_at.max(1) && !self.writer_busy() {
             self.flush_in_background();
         }
     }

@@ -70,6 +70,13 @@ pub struct Options {
     /// two B-tree walks. Exact: writes update it as they commit (docs/design.md, "Record
     /// cache").
     pub record_cache_bytes: usize,
+    /// Distinct memories with pending access counts that start a background write of the
+    /// counts (default [`crate::ACCESS_FLUSH_AT`], 131 072: ~6 MiB of buffer). Counts are held
+    /// in memory and merged into reads until then (or until the next write, or closing, which
+    /// carry them); a crash loses at most these counts. Smaller means less lost on a crash and
+    /// more write work per counted read: at 1M memories every flush rewrites most of the
+    /// `access` table's pages whatever its size.
+    pub access_flush_at: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
     /// The embedder (default: the built-in one for new databases without `dimension`).
@@ -95,6 +102,7 @@ impl Default for Options {
             lexical_copy_bytes: 64 * 1024 * 1024,
             graph_copy_bytes: 256 * 1024 * 1024,
             record_cache_bytes: 64 * 1024 * 1024,
+            access_flush_at: crate::access::FLUSH_AT,
             dedup: crate::memory::Dedup::Off,
             embedder: crate::embedding::EmbedderChoice::Default,
             faults: None,

@@ -165,9 +165,19 @@ impl RecordCache {
         self.stage(Change::Record(id));
     }
 
-    /// Notes that the write in progress sets the access row of `id` to `access`.
-    pub(crate) fn touch_access(&self, id: u64, access: (u64, u64)) {
-        self.stage(Change::Access(id, access));
+    /// Notes that the write in progress sets the access rows of these ids to these values, under
+    /// one lock (an access flush sets tens of thousands: a lock each would contend with every
+    /// reader's `get_many`).
+    pub(crate) fn touch_access(&self, rows: Vec<(u64, (u64, u64))>) {
+        if !self.enabled() || rows.is_empty() {
+            return;
+        }
+        match self.state.lock() {
+            Ok(mut s) if !s.staged_all => s
+                .staged
+                .extend(rows.into_iter().map(|(id, a)| Change::Access(id, a))),
+            _ => {}
+        }
     }
 
     /// Notes that the write in progress may change any record.
@@ -296,7 +306,7 @@ mod tests {
             vec![(1, rec(1, 10)), (2, rec(2, 10)), (3, rec(3, 10))],
         );
         c.touch(1);
-        c.touch_access(2, (5, 9));
+        c.touch_access(vec![(2, (5, 9))]);
         let seen_during: Vec<bool> = c
             .committing(2, || {
                 Ok::<_, ()>(vec![
@@ -331,7 +341,7 @@ mod tests {
             Some(1),
             "the abandoned write's note is gone"
         );
-        c.touch_access(2, (1, 1));
+        c.touch_access(vec![(2, (1, 1))]);
         assert!(c.committing(4, || Err::<(), _>(())).is_err());
         assert_eq!(first(&c, 4, 2), None);
         assert_eq!(first(&c, 4, 1), None);
@@ -374,7 +384,7 @@ mod tests {
         let c = RecordCache::new(2 * one, 0);
         c.put_many(Some(0), vec![(1, rec(1, 100)), (2, rec(2, 100))]);
         assert_eq!(first(&c, 0, 2), Some(2), "2 is used, 1 is not");
-        c.touch_access(1, (3, 3));
+        c.touch_access(vec![(1, (3, 3))]);
         c.committing(2, || Ok::<_, ()>(())).unwrap();
         c.put_many(Some(2), vec![(3, rec(3, 100))]);
         assert_eq!(

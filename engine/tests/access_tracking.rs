@@ -49,9 +49,18 @@ fn access_counts_are_visible_at_once_and_survive_reopen() {
 fn a_flush_in_the_background_never_holds_the_database_after_close() {
     let dir = common::temp();
     let path = common::db_path(&dir);
-    let n = memspine::ACCESS_FLUSH_AT + 100; // past the flush mark
+    let flush_at = 4_096; // the default, 131 072, would make this test store as many
+    let n = flush_at + 100; // past the flush mark
     let ids = {
-        let (db, _) = common::open_with_clock(&path);
+        let db = memspine::Spine::open(
+            &path,
+            memspine::Options {
+                access_flush_at: flush_at,
+                durability: memspine::Durability::None,
+                ..memspine::Options::default()
+            },
+        )
+        .unwrap();
         let batch = (0..n).map(|i| NewMemory::new(format!("m{i}"))).collect();
         let ids = db.store_batch(batch).unwrap();
         for _ in 0..3 {
