@@ -356,7 +356,11 @@ fn english_texts(n: usize, seed: u64) -> Vec<String> {
             let mut t = String::new();
             for i in 0..len {
                 if i > 0 {
-                    t.push_str(if rng.next().is_multiple_of(9) { ", " } else { " " });
+                    t.push_str(if rng.next().is_multiple_of(9) {
+                        ", "
+                    } else {
+                        " "
+                    });
                 }
                 match rng.next() % 10 {
                     0..=2 => t.push_str(STOP[(rng.next() % STOP.len() as u64) as usize]),

@@ -34,7 +34,7 @@ mod write;
 pub use cache::{
     block_cache_bytes, block_cache_usage, set_block_cache_bytes, DEFAULT_BLOCK_CACHE_BYTES,
 };
-pub use scope::ScopePostings;
+pub use scope::{ScopePostings, PAUSE_EVERY};
 pub use search::{phrase_or_terms_bitmap, search, search_with_copy, B, K1};
 pub use tokenize::{stem, tokenize, MAX_TOKEN_BYTES, STOP_WORDS};
 pub use verify::{stats, verify, LexicalStats};

@@ -20,6 +20,9 @@ use roaring::RoaringBitmap;
 
 use super::tokenize::for_each_token;
 
+/// Documents indexed between two calls of [`ScopePostings::build_pausing`]'s `pause`.
+pub const PAUSE_EVERY: u32 = 64;
+
 /// One term's postings in a scope: parallel arrays, by increasing local document index.
 #[derive(Debug, Default)]
 struct Postings {
@@ -57,11 +60,23 @@ impl ScopePostings {
     /// Indexes `docs` (document, text) exactly as [`super::index_document`] would. A document
     /// given twice keeps its first text.
     pub fn build<'a>(docs: impl IntoIterator<Item = (u32, &'a str)>) -> ScopePostings {
+        Self::build_pausing(docs, || {})
+    }
+
+    /// [`ScopePostings::build`], calling `pause` after every [`PAUSE_EVERY`] documents (a
+    /// background builder gives the processor back there: `std::thread::yield_now`).
+    pub fn build_pausing<'a>(
+        docs: impl IntoIterator<Item = (u32, &'a str)>,
+        mut pause: impl FnMut(),
+    ) -> ScopePostings {
         let mut texts: Vec<(u32, &str)> = docs.into_iter().collect();
         texts.sort_by_key(|d| d.0);
         texts.dedup_by_key(|d| d.0);
         let mut s = ScopePostings::default();
         for (local, (doc, text)) in (0u32..).zip(texts) {
+            if local > 0 && local % PAUSE_EVERY == 0 {
+                pause();
+            }
             s.ids.push(doc);
             let mut len = 0u32;
             let terms = &mut s.terms;
@@ -127,5 +142,26 @@ impl ScopePostings {
     /// The document at local index `i`.
     pub(super) fn id(&self, i: usize) -> Option<u32> {
         self.ids.get(i).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_pausing_pauses_every_so_many_documents_and_builds_the_same() {
+        let texts: Vec<String> = (0..200).map(|i| format!("note {i} about cats")).collect();
+        let docs = || (0u32..).zip(texts.iter().map(String::as_str));
+        let mut pauses = 0;
+        let paused = ScopePostings::build_pausing(docs(), || pauses += 1);
+        assert_eq!(pauses, 199 / PAUSE_EVERY as usize);
+        let plain = ScopePostings::build(docs());
+        assert_eq!(paused.len(), plain.len());
+        assert_eq!(paused.bytes(), plain.bytes());
+        assert_eq!(paused.lens, plain.lens);
+        let cat = |s: &ScopePostings| s.terms.get("cat").map(|p| (p.local.clone(), p.tfs.clone()));
+        assert_eq!(cat(&paused), cat(&plain));
+        assert_eq!(cat(&plain).map(|(l, _)| l.len()), Some(200));
     }
 }
