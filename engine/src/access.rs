@@ -1,12 +1,12 @@
 //! Access tracking: memories returned to a caller get their access count and last-access time
 //! bumped without turning a read into a write. Reads add to an in-memory buffer; the buffer is
 //! written into the `access` table by the next write transaction (piggyback), by
-//! [`Spine::flush_access`], when it grows past `Options::access_flush_at` entries (by a short-lived background
-//! thread, only if the writer is free: the read that crossed the mark does not wait for the
-//! write; that commit does not wait for the disk either, the next durable one carries it), and
-//! when the last handle is dropped. Counts pending in the buffer are merged into what
-//! reads return, so callers see them at once; a crash loses at most the unflushed counts, never
-//! data.
+//! [`Spine::flush_access`], when it grows past `Options::access_flush_at` entries (by a
+//! short-lived background thread, only if the writer is free: the read that crossed the mark
+//! does not wait for the write; that commit does not wait for the disk either, the next durable
+//! one carries it), and when the last handle is dropped. Counts pending in the buffer are merged
+//! into what reads return, so callers see them at once; a crash loses at most the counts no
+//! durable commit carried, never data.
 //!
 //! The background flush holds the database only while it writes. The last user handle going
 //! away marks the flusher closing and waits for a flush in progress, so that once its `drop`
@@ -28,8 +28,8 @@ use crate::schema::{ACCESS, MEMORIES};
 /// batch costs little more per flush and much less per id. Each flush's commit also moves the
 /// record cache to a new generation (reads in flight then miss it) and re-decodes the shared
 /// bitmaps. At 1M memories, 4 096 → 32 768 took the flush thread's share of a context-window
-/// run from 16 % to 7 % of the CPU; 32 768 → 131 072 took context_window p95 from 4.1-4.5 to
-/// 3.2-3.5 ms (docs/design.md, "Access counts"). The buffer holds ~6 MiB at this size; a crash
+/// run from 16 % to 7 % of the CPU; 32 768 → 131 072 took context_window p95 from 4.1-4.5 (one
+/// run 8.0) to 3.2-3.5 ms (docs/design.md, "Access counts"). The buffer holds ~6 MiB at this size; a crash
 /// may lose the unflushed counts, never anything else.
 pub const FLUSH_AT: usize = 131_072;
 
@@ -158,7 +158,8 @@ impl Spine {
     /// Counts one access of each id (they were returned to a caller).
     pub fn note_access(&self, ids: &[crate::MemoryId]) {
         let n = self.inner.access.note(ids.iter().map(|i| i.0), self.now());
-        if n >= self.inner.opts.access_flush_at.max(1) && !self.writer_busy() {
+        let at = self.inner.opts.access_flush_at;
+        if at > 0 && n >= at && !self.writer_busy() {
             self.flush_in_background();
         }
     }

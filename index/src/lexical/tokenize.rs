@@ -407,6 +407,8 @@ mod tests {
             "hop",
             "agre",
             "\u{1F600}",
+            "\u{93F}",
+            "\u{345}",
         ];
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
@@ -424,5 +426,62 @@ mod tests {
         }
         let long = "b".repeat(64) + " " + &"c".repeat(65) + "s";
         assert_eq!(tokenize(&long), reference(&long));
+    }
+
+    /// Porter's step 1 on a byte vector, as `stem` was written before it worked in place.
+    fn reference_stem(word: &str) -> String {
+        if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+            return word.to_owned();
+        }
+        let mut w = word.as_bytes().to_vec();
+        if w.ends_with(b"sses") || w.ends_with(b"ies") {
+            w.truncate(w.len() - 2);
+        } else if w.ends_with(b"s") && !w.ends_with(b"ss") {
+            w.truncate(w.len() - 1);
+        }
+        let cut = if w.ends_with(b"ed") {
+            2
+        } else if w.ends_with(b"ing") {
+            3
+        } else {
+            0
+        };
+        if w.ends_with(b"eed") {
+            if measure(&w[..w.len() - 3]) > 0 {
+                w.truncate(w.len() - 1);
+            }
+        } else if cut > 0 && has_vowel(&w[..w.len() - cut]) {
+            w.truncate(w.len() - cut);
+            if w.ends_with(b"at") || w.ends_with(b"bl") || w.ends_with(b"iz") {
+                w.push(b'e');
+            } else if ends_double_consonant(&w) && !matches!(w.last(), Some(b'l' | b's' | b'z')) {
+                w.pop();
+            } else if measure(&w) == 1 && ends_cvc(&w) {
+                w.push(b'e');
+            }
+        }
+        String::from_utf8(w).unwrap_or_default()
+    }
+
+    #[test]
+    fn stems_as_the_byte_vector_stemmer_on_random_words() {
+        const PIECES: &[&str] = &[
+            "a", "e", "i", "o", "u", "y", "b", "l", "s", "z", "t", "p", "r", "w", "x", "ss", "at",
+            "bl", "iz", "ed", "eed", "ing", "ies", "sses", "hop", "agre",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..50_000 {
+            let n = 1 + next() % 5;
+            let word: String = (0..n)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            assert_eq!(stem(word.clone()), reference_stem(&word), "{word:?}");
+        }
     }
 }
