@@ -90,10 +90,31 @@ impl Flusher {
     }
 }
 
-/// Pending (count delta, last access) per memory id.
+/// (count delta, last access) per memory id.
+type Counts = HashMap<u64, (u64, Micros)>;
+
+/// Pending access counts: those no write has taken yet, and the batch the last write took.
 #[derive(Default)]
 pub(crate) struct AccessBuffer {
-    pending: Mutex<HashMap<u64, (u64, Micros)>>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    counts: Counts,
+    /// The counts the last write took into its transaction, and the generation its commit
+    /// makes visible (set just before the commit; `None` before, or after a failed commit).
+    /// With `None` no snapshot's `access` table holds them, so every read adds them; with `g`
+    /// only snapshots older than `g` do. A write that took them and never committed leaves
+    /// `None`: the next write takes them back. (Before, a background flush of 100K ids hid
+    /// their counts from reads for the few hundred milliseconds it wrote, and a failed write
+    /// lost them.)
+    in_flight: Option<(Arc<Counts>, Option<u64>)>,
+}
+
+fn add(to: &mut (u64, Micros), (n, last): (u64, Micros)) {
+    to.0 += n;
+    to.1 = to.1.max(last);
 }
 
 impl AccessBuffer {
@@ -102,23 +123,68 @@ impl AccessBuffer {
             return 0;
         };
         for id in ids {
-            let e = p.entry(id).or_insert((0, now));
-            e.0 += 1;
-            e.1 = e.1.max(now);
+            add(p.counts.entry(id).or_insert((0, now)), (1, now));
         }
-        p.len()
+        p.counts.len()
     }
 
-    /// What is pending for one id.
-    pub(crate) fn pending(&self, id: u64) -> Option<(u64, Micros)> {
-        self.pending.lock().ok()?.get(&id).copied()
+    /// What is pending for one id, as seen by a snapshot of `generation` (`None`: uncertain,
+    /// a commit was in progress; it is then taken to see the last committed batch).
+    pub(crate) fn pending(&self, id: u64, generation: Option<u64>) -> Option<(u64, Micros)> {
+        let p = self.pending.lock().ok()?;
+        let mut out = p.counts.get(&id).copied();
+        if let Some((batch, committed)) = &p.in_flight {
+            let unseen = match (committed, generation) {
+                (None, _) => true,
+                (Some(c), Some(g)) => g < *c,
+                (Some(_), None) => false,
+            };
+            if let Some(&c) = batch.get(&id).filter(|_| unseen) {
+                add(out.get_or_insert((0, 0)), c);
+            }
+        }
+        out
     }
 
-    fn take(&self) -> HashMap<u64, (u64, Micros)> {
-        self.pending
-            .lock()
-            .map(|mut p| std::mem::take(&mut *p))
-            .unwrap_or_default()
+    /// Takes the pending counts for a write (with those of a write that took them and never
+    /// committed), keeping them visible to reads until that write commits.
+    fn take(&self) -> Arc<Counts> {
+        let Ok(mut p) = self.pending.lock() else {
+            return Arc::default();
+        };
+        if let Some((abandoned, None)) = p.in_flight.take_if(|(_, c)| c.is_none()) {
+            for (&id, &c) in abandoned.iter() {
+                add(p.counts.entry(id).or_insert((0, 0)), c);
+            }
+        }
+        if p.counts.is_empty() {
+            return Arc::default();
+        }
+        let batch = Arc::new(std::mem::take(&mut p.counts));
+        p.in_flight = Some((batch.clone(), None));
+        batch
+    }
+
+    /// The write that took the last batch is about to commit, which makes `generation`
+    /// visible: a snapshot of that generation or later holds the batch in its `access` table
+    /// (a failed commit poisons the handle and calls [`AccessBuffer::commit_failed`]).
+    pub(crate) fn committing(&self, generation: u64) {
+        if let Ok(mut p) = self.pending.lock() {
+            if let Some((_, c @ None)) = &mut p.in_flight {
+                *c = Some(generation);
+            }
+        }
+    }
+
+    /// The commit announced by [`AccessBuffer::committing`] failed: its batch is in no table.
+    pub(crate) fn commit_failed(&self, generation: u64) {
+        if let Ok(mut p) = self.pending.lock() {
+            if let Some((_, c)) = &mut p.in_flight {
+                if *c == Some(generation) {
+                    *c = None;
+                }
+            }
+        }
     }
 
     /// Writes the buffer into `access` inside the caller's transaction, noting the new rows for
@@ -134,7 +200,7 @@ impl AccessBuffer {
         }
         let memories = txn.open_table(MEMORIES)?;
         let mut access = txn.open_table(ACCESS)?;
-        let mut ids: Vec<_> = pending.into_iter().collect();
+        let mut ids: Vec<_> = pending.iter().map(|(&id, &c)| (id, c)).collect();
         ids.sort_unstable_by_key(|(id, _)| *id);
         let mut rows = Vec::with_capacity(ids.len());
         for (id, (n, last)) in ids {

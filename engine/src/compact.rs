@@ -502,7 +502,9 @@ impl Spine {
             let id = k.value();
             let m = record::decode(id, v.value())?;
             let (mut count, mut last) = access.get(id)?.map_or((0, 0), |a| a.value());
-            if let Some((c, l)) = self.inner.access.pending(id) {
+            // A plain read transaction, of no known generation: counts a committed flush
+            // wrote are taken to be in its `access` table.
+            if let Some((c, l)) = self.inner.access.pending(id, None) {
                 count += c;
                 last = last.max(l);
             }

@@ -178,8 +178,14 @@ impl Inner {
         txn: redb::WriteTransaction,
     ) -> std::result::Result<(), redb::CommitError> {
         let next = self.generation.current() + 2;
-        self.records
-            .committing(next, || self.generation.committing(|| txn.commit()))
+        self.access.committing(next);
+        let out = self
+            .records
+            .committing(next, || self.generation.committing(|| txn.commit()));
+        if out.is_err() {
+            self.access.commit_failed(next);
+        }
+        out
     }
 }
 

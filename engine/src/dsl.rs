@@ -74,7 +74,13 @@ impl Access<'_> {
     fn last_access(&self, id: u64) -> Result<Option<u64>> {
         let t = self.snap.txn.open_table(ACCESS)?;
         let base = t.get(id)?.map(|v| v.value().1).filter(|t| *t > 0);
-        let pending = self.snap.spine.inner.access.pending(id).map(|p| p.1);
+        let pending = self
+            .snap
+            .spine
+            .inner
+            .access
+            .pending(id, self.snap.generation)
+            .map(|p| p.1);
         Ok(base.max(pending))
     }
 }

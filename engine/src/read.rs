@@ -64,7 +64,7 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     fn pending_access(&self, id: u64) -> Option<(u64, Micros)> {
-        self.spine.inner.access.pending(id)
+        self.spine.inner.access.pending(id, self.generation)
     }
 
     pub(crate) fn memory(&self, id: u64) -> Result<Option<Memory>> {

@@ -79,3 +79,35 @@ fn a_flush_in_the_background_never_holds_the_database_after_close() {
     db.reclaim_space().unwrap();
     assert_eq!(db.get(ids[0]).unwrap().access_count, 4);
 }
+
+/// A write that took the pending counts into its transaction and failed to commit must not
+/// lose them: reads still count them (they are in no table), and the next write would write
+/// them. Before, the counts were taken out of the buffer and dropped with the failed write.
+#[test]
+fn counts_taken_by_a_write_that_failed_are_still_counted() {
+    use memspine::fault::{Faults, Kind, Plan, Target};
+    let dir = common::temp();
+    let faults = Faults::new();
+    let db = memspine::Spine::open(
+        common::db_path(&dir),
+        memspine::Options {
+            faults: Some(faults.clone()),
+            cache_bytes: 1 << 20,
+            ..memspine::Options::default()
+        },
+    )
+    .unwrap();
+    let a = db.store(NewMemory::new("a")).unwrap();
+    db.note_access(&[a, a, a]);
+    faults.arm(Plan {
+        target: Target::Db,
+        kind: Kind::FailSync,
+        nth: 0,
+        sticky: true,
+    });
+    assert!(db.flush_access().is_err(), "the commit's fsync fails");
+    assert!(faults.fired());
+    assert_eq!(db.get(a).unwrap().access_count, 3);
+    db.note_access(&[a]);
+    assert_eq!(db.get(a).unwrap().access_count, 4);
+}
