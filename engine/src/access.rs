@@ -29,8 +29,9 @@ use crate::schema::{ACCESS, MEMORIES};
 /// record cache to a new generation (reads in flight then miss it) and re-decodes the shared
 /// bitmaps. At 1M memories, 4 096 → 32 768 took the flush thread's share of a context-window
 /// run from 16 % to 7 % of the CPU; 32 768 → 131 072 took context_window p95 from 4.1-4.5 (one
-/// run 8.0) to 3.2-3.5 ms (docs/design.md, "Access counts"). The buffer holds ~6 MiB at this size; a crash
-/// may lose the unflushed counts, never anything else.
+/// run 8.0) to 3.2-3.5 ms (docs/design.md, "Access counts"). The buffer holds ~6 MiB at this
+/// size, and the batch last written as much again until the next write takes counts; a crash
+/// may lose the counts no durable commit carried, never anything else.
 pub const FLUSH_AT: usize = 131_072;
 
 /// Whether a background flush runs, and whether the database is closing (no new flush).
@@ -128,8 +129,10 @@ impl AccessBuffer {
         p.counts.len()
     }
 
-    /// What is pending for one id, as seen by a snapshot of `generation` (`None`: uncertain,
-    /// a commit was in progress; it is then taken to see the last committed batch).
+    /// What is pending for one id, as seen by a snapshot of `generation` (`None`: uncertain, a
+    /// commit was in progress when it began; it is then taken to see the last committed
+    /// batch). A snapshot older than the commit of the batch before the last one misses that
+    /// batch's counts (only the last batch is kept).
     pub(crate) fn pending(&self, id: u64, generation: Option<u64>) -> Option<(u64, Micros)> {
         let p = self.pending.lock().ok()?;
         let mut out = p.counts.get(&id).copied();
@@ -139,7 +142,7 @@ impl AccessBuffer {
                 (Some(c), Some(g)) => g < *c,
                 (Some(_), None) => false,
             };
-            if let Some(&c) = batch.get(&id).filter(|_| unseen) {
+            if let Some(&c) = unseen.then(|| batch.get(&id)).flatten() {
                 add(out.get_or_insert((0, 0)), c);
             }
         }
@@ -167,7 +170,7 @@ impl AccessBuffer {
 
     /// The write that took the last batch is about to commit, which makes `generation`
     /// visible: a snapshot of that generation or later holds the batch in its `access` table
-    /// (a failed commit poisons the handle and calls [`AccessBuffer::commit_failed`]).
+    /// (a failed commit calls [`AccessBuffer::commit_failed`]).
     pub(crate) fn committing(&self, generation: u64) {
         if let Ok(mut p) = self.pending.lock() {
             if let Some((_, c @ None)) = &mut p.in_flight {
@@ -176,7 +179,9 @@ impl AccessBuffer {
         }
     }
 
-    /// The commit announced by [`AccessBuffer::committing`] failed: its batch is in no table.
+    /// The commit announced by [`AccessBuffer::committing`] failed: its batch is taken to be in
+    /// no table (redb can fail after publishing a commit, in cleanup; reads of that poisoned
+    /// handle then count the batch twice until it is reopened).
     pub(crate) fn commit_failed(&self, generation: u64) {
         if let Ok(mut p) = self.pending.lock() {
             if let Some((_, c)) = &mut p.in_flight {

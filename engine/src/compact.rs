@@ -312,9 +312,9 @@ impl Spine {
 
     /// The importance score of a memory as the compactor computes it now, with each signal.
     pub fn importance_of(&self, id: MemoryId, policy: &DecayPolicy) -> Result<Breakdown> {
-        let txn = self.read_txn()?;
+        let snap = self.snapshot()?;
         let now = self.now();
-        let (cands, _) = self.candidates(&txn, Some(id.0), &|| false)?;
+        let (cands, _) = self.candidates(&snap, Some(id.0), &|| false)?;
         let c = cands.first().ok_or(Error::UnknownId(id.0))?;
         Ok(memspine_compaction::breakdown(c, now, &policy.importance))
     }
@@ -399,7 +399,11 @@ impl Spine {
         let inner = Arc::get_mut(&mut self.inner).ok_or_else(|| {
             Error::Busy("other handles (clones) of this database are open".into())
         })?;
-        // Pending access counts are written first: compaction needs no live transaction.
+        // Pending access counts are written first: compaction needs no live transaction. A
+        // poisoned handle writes nothing (its file is in an unknown state).
+        if let Some(why) = inner.writer.get_mut().ok().and_then(|w| w.poisoned.clone()) {
+            return Err(Error::Poisoned(why));
+        }
         inner.flush_access()?;
         for _ in 0..8 {
             match inner.db.compact() {
@@ -481,10 +485,11 @@ impl Spine {
     /// Candidates of every stored memory (or only `only`), and access to their vectors.
     fn candidates(
         &self,
-        txn: &redb::ReadTransaction,
+        snap: &crate::read::Snapshot,
         only: Option<u64>,
         cancel: &dyn Fn() -> bool,
     ) -> Result<(Vec<Candidate>, Vec<bool>)> {
+        let txn = &snap.txn;
         let memories = txn.open_table(MEMORIES)?;
         let access = txn.open_table(ACCESS)?;
         let degree = graph_degrees(txn, only)?;
@@ -502,9 +507,7 @@ impl Spine {
             let id = k.value();
             let m = record::decode(id, v.value())?;
             let (mut count, mut last) = access.get(id)?.map_or((0, 0), |a| a.value());
-            // A plain read transaction, of no known generation: counts a committed flush
-            // wrote are taken to be in its `access` table.
-            if let Some((c, l)) = self.inner.access.pending(id, None) {
+            if let Some((c, l)) = self.inner.access.pending(id, snap.generation) {
                 count += c;
                 last = last.max(l);
             }
@@ -536,9 +539,9 @@ impl Spine {
         now: u64,
         cancel: &dyn Fn() -> bool,
     ) -> Result<(Plan, HashMap<u64, Seen>)> {
-        let txn = self.read_txn()?;
-        let (cands, has_vector) = self.candidates(&txn, None, cancel)?;
-        drop(txn);
+        let snap = self.snapshot()?;
+        let (cands, has_vector) = self.candidates(&snap, None, cancel)?;
+        drop(snap);
         let seen: HashMap<u64, Seen> = cands
             .iter()
             .map(|c| {

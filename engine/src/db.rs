@@ -71,14 +71,15 @@ pub struct Options {
     /// cache").
     pub record_cache_bytes: usize,
     /// Distinct memories with pending access counts that start a background write of the
-    /// counts (default [`crate::ACCESS_FLUSH_AT`], 131 072: ~6 MiB of buffer; 0: never in the
-    /// background, only with the next write, `flush_access` or closing). Counts are held in
-    /// memory and merged into reads until written; the background write does not wait for the
-    /// disk, so a crash loses the counts no durable commit has carried yet (never memories).
-    /// Smaller means more write work per counted read: at 1M memories every flush rewrites
-    /// most of the `access` table's pages whatever its size. The background flush holds the writer while it
-    /// writes: a store arriving then waits for it (at 1M memories on 2 cores, 131 072 ids took
-    /// 220-400 ms, of which ~210 ms of CPU; 32 768 about a quarter of that).
+    /// counts (default [`crate::ACCESS_FLUSH_AT`], 131 072: ~6 MiB of buffer, twice that
+    /// while a written batch is kept for older snapshots; 0: never in the background, only
+    /// with the next write, `flush_access` or closing). Counts are held in memory and merged
+    /// into reads until written; the background write does not wait for the disk, so a crash
+    /// loses the counts no durable commit has carried yet (never memories). Smaller means more
+    /// write work per counted read: at 1M memories every flush rewrites most of the `access`
+    /// table's pages whatever its size. The background flush holds the writer while it writes:
+    /// a store arriving then waits for it (at 1M memories on 2 cores, 131 072 ids took 220-400
+    /// ms, of which ~210 ms of CPU; 32 768 about a quarter of that).
     pub access_flush_at: usize,
     /// Default duplicate handling of stores (default `Off`).
     pub dedup: crate::memory::Dedup,
@@ -179,13 +180,17 @@ impl Inner {
     ) -> std::result::Result<(), redb::CommitError> {
         let next = self.generation.current() + 2;
         self.access.committing(next);
-        let out = self
-            .records
-            .committing(next, || self.generation.committing(|| txn.commit()));
-        if out.is_err() {
-            self.access.commit_failed(next);
-        }
-        out
+        // A failed commit un-stamps the batch before the generation moves on, so no snapshot of
+        // the new generation skips counts that no table holds.
+        self.records.committing(next, || {
+            self.generation.committing(|| {
+                let out = txn.commit();
+                if out.is_err() {
+                    self.access.commit_failed(next);
+                }
+                out
+            })
+        })
     }
 }
 
