@@ -220,8 +220,8 @@ fn job(
     let Snapshot { txn, .. } = own;
     // The builder runs beside the searches that asked for copies: it yields every few dozen
     // documents (a fraction of a millisecond of work), so that a search sharing its core waits
-    // that long for the processor instead of a scheduler slice (a cold context window at 1M on 2 cores: p95
-    // 5.7-7.5 -> 4.1-6.8 ms, interleaved runs).
+    // that long for the processor instead of a scheduler slice (a cold context window at 1M on
+    // 2 cores: p95 5.7-7.5 -> 4.1-6.8 ms, interleaved runs).
     Ok(Some(Box::new(move || {
         let texts = contents(&txn, &docs).ok()?;
         let postings = ScopePostings::build_pausing(

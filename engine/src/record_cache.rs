@@ -162,21 +162,15 @@ impl RecordCache {
 
     /// Notes that the write in progress writes or removes the record of `id` (and its access).
     pub(crate) fn touch(&self, id: u64) {
-        self.stage(Change::Record(id));
+        self.stage([Change::Record(id)]);
     }
 
     /// Notes that the write in progress sets the access rows of these ids to these values, under
     /// one lock (an access flush sets tens of thousands: a lock each would contend with every
     /// reader's `get_many`).
     pub(crate) fn touch_access(&self, rows: Vec<(u64, (u64, u64))>) {
-        if !self.enabled() || rows.is_empty() {
-            return;
-        }
-        match self.state.lock() {
-            Ok(mut s) if !s.staged_all => s
-                .staged
-                .extend(rows.into_iter().map(|(id, a)| Change::Access(id, a))),
-            _ => {}
+        if !rows.is_empty() {
+            self.stage(rows.into_iter().map(|(id, a)| Change::Access(id, a)));
         }
     }
 
@@ -188,12 +182,13 @@ impl RecordCache {
         }
     }
 
-    fn stage(&self, change: Change) {
+    /// Notes changes of the write in progress, under one lock.
+    fn stage(&self, changes: impl IntoIterator<Item = Change>) {
         if !self.enabled() {
             return;
         }
         match self.state.lock() {
-            Ok(mut s) if !s.staged_all => s.staged.push(change),
+            Ok(mut s) if !s.staged_all => s.staged.extend(changes),
             _ => {}
         }
     }

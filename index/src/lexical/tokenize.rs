@@ -320,6 +320,16 @@ mod tests {
         assert_eq!(tokenize("東京 tokyo"), ["東京", "tokyo"]);
     }
 
+    /// A xorshift64 stream from `seed` (not 0).
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     /// The pipeline written the plain way (a char iterator, one `String` per word), as it was
     /// before the buffer-reusing tokenizer: both must give the same tokens for any text.
     fn reference(text: &str) -> Vec<String> {
@@ -410,13 +420,7 @@ mod tests {
             "\u{93F}",
             "\u{345}",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..20_000 {
             let n = next() % 24;
             let text: String = (0..n)
@@ -469,13 +473,7 @@ mod tests {
             "a", "e", "i", "o", "u", "y", "b", "l", "s", "z", "t", "p", "r", "w", "x", "ss", "at",
             "bl", "iz", "ed", "eed", "ing", "ies", "sses", "hop", "agre",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
         for _ in 0..50_000 {
             let n = 1 + next() % 5;
             let word: String = (0..n)
