@@ -41,9 +41,9 @@ pub struct Options {
     pub limits: Limits,
     /// redb page cache in bytes (default 1 GiB, redb's own default; filled only as pages are read).
     pub cache_bytes: usize,
-    /// Memory for scope copies (default 256 MiB; 0 turns them off): the int8 records of the
-    /// scopes being searched (a user's, session's or agent's memories with at least 2 048
-    /// vectors), copied side by side so that a scoped search streams them instead of reading
+    /// Memory for scope copies (default 256 MiB; 0 turns them off): the int8 records and sign
+    /// codes of the scopes being searched (a user's, session's or agent's memories with at
+    /// least 2 048 vectors), copied side by side so that a scoped search streams them instead of reading
     /// one record per page of the arena. Built in the background once a scoped search asks, least
     /// recently used dropped first (when full, a new copy is built only for a scope searched
     /// more than twice as often as the copies it would evict were used), never on disk (docs/design.md,

@@ -10,8 +10,12 @@
 //! arena. What the group lacks (slots stored or re-assigned after it was built, or moved into
 //! the scope by an update) is read from the arena as before.
 //!
-//! The result of [`Snapshot::search_grouped`] equals the exact f32 scan's (it is the int8 scan
-//! with error bounds of [`crate::vector`], over other bytes).
+//! A group also holds its slots' sign codes. [`Snapshot::search_grouped`] then follows the
+//! same policy as [`Snapshot::search`] over other bytes: a candidate set of at most
+//! `exact_below` vectors gets exactly the f32 scan's result (the int8 scan with error bounds of
+//! [`crate::vector`]); a larger one gets the same result as `Snapshot::search` — the pool of
+//! the best Hamming distances, rescored exactly (here through the int8 bounds, so only the few
+//! slots that can still win are read in f32).
 
 use roaring::RoaringBitmap;
 
@@ -23,6 +27,8 @@ use crate::vector::{par_map, split, Hit, Int8Part, QuantQuery, SearchOptions};
 
 /// Records scored per call of the batched int8 kernel.
 const BATCH: usize = 32;
+/// Scattered records are prefetched this many ahead.
+const AHEAD: usize = 8;
 
 /// The int8 records of a set of slots, in slot order, side by side.
 #[derive(Debug)]
@@ -34,6 +40,9 @@ pub struct Int8Group {
     /// `slots.len()` records of `stride` bytes.
     records: Vec<u8>,
     stride: usize,
+    /// `slots.len()` sign codes of `code_words` words.
+    codes: Vec<u64>,
+    code_words: usize,
     dim: u32,
 }
 
@@ -42,16 +51,20 @@ impl Int8Group {
     /// unpublished slots are left out).
     pub fn build(snap: &Snapshot, slots: &RoaringBitmap) -> Int8Group {
         let stride = snap.int8_stride();
+        let code_words = snap.code_words();
         let eff = slots & snap.present();
         let list: Vec<u32> = eff.iter().collect();
         let mut records = Vec::with_capacity(list.len() * stride);
+        let mut codes = Vec::with_capacity(list.len() * code_words);
         let mut kept = Vec::with_capacity(list.len());
         for (i, &slot) in list.iter().enumerate() {
             if let Some(&next) = list.get(i + 8) {
                 snap.prefetch_int8(next);
+                snap.prefetch_code(next);
             }
-            if let Some(rec) = snap.int8_record(slot) {
+            if let (Some(rec), Some(code)) = (snap.int8_record(slot), snap.codes(slot, slot)) {
                 records.extend_from_slice(rec);
+                codes.extend_from_slice(code);
                 kept.push(slot);
             }
         }
@@ -60,6 +73,8 @@ impl Int8Group {
             slots: kept,
             records,
             stride,
+            codes,
+            code_words,
             dim: snap.dim(),
         }
     }
@@ -79,9 +94,12 @@ impl Int8Group {
         &self.set
     }
 
-    /// Memory the group holds (records and slot lists).
+    /// Memory the group holds (records, sign codes and slot lists).
     pub fn bytes(&self) -> usize {
-        self.records.capacity() + self.slots.capacity() * 4 + self.set.serialized_size()
+        self.records.capacity()
+            + self.codes.capacity() * 8
+            + self.slots.capacity() * 4
+            + self.set.serialized_size()
     }
 
     /// The records at positions `r`, side by side.
@@ -96,26 +114,45 @@ impl Int8Group {
         self.records.get(i * self.stride..(i + 1) * self.stride)
     }
 
-    /// Checks that every copied record equals the arena's (for `verify`): the slot of the
-    /// first that differs, if one does. Slots `snap` does not publish are skipped: a copy may
-    /// have been built from a newer snapshot than the one checked against.
+    /// The sign codes at positions `r`, side by side.
+    fn codes_of(&self, r: std::ops::Range<usize>) -> &[u64] {
+        self.codes
+            .get(r.start * self.code_words..r.end * self.code_words)
+            .unwrap_or(&[])
+    }
+
+    /// Checks that every copied record and sign code equals the arena's (for `verify`): the
+    /// slot of the first that differs, if one does. Slots `snap` does not publish are skipped:
+    /// a copy may have been built from a newer snapshot than the one checked against.
     pub fn first_mismatch(&self, snap: &Snapshot) -> Option<u32> {
         self.slots
             .iter()
             .enumerate()
             .filter(|&(_, &slot)| slot < snap.len())
-            .find(|&(i, &slot)| snap.int8_record(slot) != self.record(i))
+            .find(|&(i, &slot)| {
+                snap.int8_record(slot) != self.record(i)
+                    || snap.codes(slot, slot) != Some(self.codes_of(i..i + 1))
+            })
             .map(|(_, &slot)| slot)
+    }
+
+    /// The position of `slot` in the group at or after `*from` (positions ascend with slots:
+    /// callers walk ascending slots and pass the same cursor).
+    fn position(&self, slot: u32, from: &mut usize) -> Option<usize> {
+        while self.slots.get(*from).is_some_and(|&s| s < slot) {
+            *from += 1;
+        }
+        (self.slots.get(*from) == Some(&slot)).then_some(*from)
     }
 }
 
 impl Snapshot {
-    /// The exact `k` best slots of `candidates` for `query`, like [`Snapshot::search`] on a
-    /// candidate set small enough to be scanned exactly, but reading the records of the slots
-    /// in `group` from the group's copy (sequentially) and only the others from the arena.
-    /// Every candidate set size is scanned exactly here (the int8 scan with error bounds, then
-    /// f32 rescoring): a caller routes sets too large for that to [`Snapshot::search`].
-    /// `opts.exact` scans f32 instead.
+    /// The `k` best slots of `candidates` for `query`: the same result as
+    /// [`Snapshot::search`], but reading the records and sign codes of the slots in `group`
+    /// from the group's copy (sequentially) and only the others from the arena. Up to
+    /// `opts.exact_below` candidates (or the pool's size) the result is exact (the int8 scan
+    /// with error bounds, then f32 rescoring); a larger set is searched by the pool of its best
+    /// Hamming distances, rescored exactly. `opts.exact` scans f32 instead.
     pub fn search_grouped(
         &self,
         query: &[f32],
@@ -147,12 +184,82 @@ impl Snapshot {
             let outside = eff - &inside;
             (std::borrow::Cow::Owned(inside), outside)
         };
+        let pool = opts.pool_for(k);
+        let n = inside.len() + outside.len();
+        if n > opts.exact_below && n > pool as u64 && group.code_words == self.code_words() {
+            return Ok(self.grouped_pool(query, k, pool, group, &inside, &outside));
+        }
         let q = QuantQuery::new(query);
         let mut parts = vec![self.group_part(&q, k, group, &inside)];
         parts.extend(par_map(split(&outside), |range| {
             self.int8_part(&q, k, &outside, range)
         }));
         Ok(self.finish_int8(query, k, parts))
+    }
+
+    /// The quantized path of [`Snapshot::search_grouped`]: the `pool` best (Hamming distance,
+    /// slot) pairs of `inside` (from the group's codes) and `outside` (from the arena's), as
+    /// `Snapshot::search` picks them, then the exact top `k` of that pool. The pool goes
+    /// through the int8 bounds first: of its thousands of slots only those that can still win
+    /// are read in f32 (`Snapshot::search` reads them all, scattered over the arena).
+    fn grouped_pool(
+        &self,
+        query: &[f32],
+        k: usize,
+        pool: usize,
+        group: &Int8Group,
+        inside: &RoaringBitmap,
+        outside: &RoaringBitmap,
+    ) -> Vec<Hit> {
+        let mut qcode = vec![0u64; self.code_words()];
+        kernels::sign_code(query, &mut qcode);
+        let mut cands = group_hamming(group, &qcode, pool, inside);
+        cands.extend(
+            par_map(split(outside), |range| {
+                self.hamming_part(&qcode, pool, outside, range)
+            })
+            .into_iter()
+            .flatten(),
+        );
+        if cands.len() > pool {
+            cands.select_nth_unstable(pool);
+            cands.truncate(pool);
+        }
+        let mut slots: Vec<u32> = cands.into_iter().map(|(_, slot)| slot).collect();
+        slots.sort_unstable();
+        // Each pool slot's record: from the group where it has it, else from the arena. A pool
+        // is scattered over the scope (a few thousand of tens of thousands of records): the
+        // records are asked for a few slots ahead, so that their loads overlap.
+        let mut at = 0;
+        let recs: Vec<(u32, Option<&[u8]>)> = slots
+            .into_iter()
+            .map(|slot| {
+                (
+                    slot,
+                    group.position(slot, &mut at).and_then(|i| group.record(i)),
+                )
+            })
+            .collect();
+        let prefetch = |&(slot, rec): &(u32, Option<&[u8]>)| match rec {
+            Some(r) => kernels::prefetch(r),
+            None => self.prefetch_int8(slot),
+        };
+        let q = QuantQuery::new(query);
+        let mut part = Int8Part::new(k);
+        recs.iter().take(AHEAD).for_each(prefetch);
+        for (i, &(slot, rec)) in recs.iter().enumerate() {
+            if let Some(next) = recs.get(i + AHEAD) {
+                prefetch(next);
+            }
+            let rec = match rec {
+                Some(r) => self.decode_int8(r),
+                None => self.int8(slot),
+            };
+            if let Some((scale, error, codes)) = rec {
+                part.offer(&q, slot, scale, error, codes);
+            }
+        }
+        self.finish_int8(query, k, vec![part.done()])
     }
 
     /// The int8 part of the slots of `inside` (all in `group`), read from the group.
@@ -193,16 +300,77 @@ impl Snapshot {
             }
         } else {
             // A merge of the candidates (a subset of the group) with the group's slots.
-            let mut i = 0;
+            let mut at = 0;
             for slot in inside {
-                while group.slots.get(i).is_some_and(|&s| s < slot) {
-                    i += 1;
-                }
-                if group.slots.get(i) == Some(&slot) {
+                if let Some(i) = group.position(slot, &mut at) {
                     offer(&mut part, i, None);
                 }
             }
         }
         part.done()
     }
+}
+
+/// The best `pool` (Hamming distance to `qcode`, slot) pairs of `inside` (all in `group`),
+/// from the group's codes: every distance first, then a histogram of them gives the distance
+/// the pool ends at (two passes over a few dozen KiB, no per-slot branching on a moving bound).
+fn group_hamming(
+    group: &Int8Group,
+    qcode: &[u64],
+    pool: usize,
+    inside: &RoaringBitmap,
+) -> Vec<(u16, u32)> {
+    let n = group.len();
+    // The positions of `inside` in the group (`None`: all of them), and their distances.
+    let (positions, dist) = if inside.len() == n as u64 {
+        let mut dist = vec![0u16; n];
+        kernels::hamming_many(&group.codes, qcode, &mut dist);
+        (None, dist)
+    } else {
+        let mut at = 0;
+        let positions: Vec<usize> = inside
+            .iter()
+            .filter_map(|slot| group.position(slot, &mut at))
+            .collect();
+        let mut dist = vec![0u16; positions.len()];
+        for (&i, d) in positions.iter().zip(dist.iter_mut()) {
+            kernels::hamming_many(group.codes_of(i..i + 1), qcode, std::slice::from_mut(d));
+        }
+        (Some(positions), dist)
+    };
+    let slot_of = |j: usize| {
+        let i = positions.as_ref().map_or(Some(j), |p| p.get(j).copied());
+        i.and_then(|i| group.slots.get(i).copied())
+    };
+    // The pool's last distance `t` and how many slots at `t` it takes (the lowest ones).
+    let mut hist = vec![0usize; qcode.len() * 64 + 1];
+    for &d in &dist {
+        if let Some(h) = hist.get_mut(usize::from(d)) {
+            *h += 1;
+        }
+    }
+    let (mut below, mut t) = (0usize, hist.len());
+    for (d, &count) in hist.iter().enumerate() {
+        if below + count >= pool {
+            t = d;
+            break;
+        }
+        below += count;
+    }
+    let mut at_t = pool.saturating_sub(below);
+    let mut out = Vec::with_capacity(pool.min(dist.len()));
+    for (j, &d) in dist.iter().enumerate() {
+        let take = match usize::from(d).cmp(&t) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal if at_t > 0 => {
+                at_t -= 1;
+                true
+            }
+            _ => false,
+        };
+        if let (true, Some(slot)) = (take, slot_of(j)) {
+            out.push((d, slot));
+        }
+    }
+    out
 }

@@ -73,7 +73,7 @@ impl SearchOptions {
         }
     }
 
-    fn pool_for(&self, k: usize) -> usize {
+    pub(crate) fn pool_for(&self, k: usize) -> usize {
         if self.pool > 0 {
             self.pool.max(k)
         } else {
@@ -339,7 +339,7 @@ impl Snapshot {
     }
 
     /// The best `pool` slots of `eff ∩ r` by (Hamming distance, slot).
-    fn hamming_part(
+    pub(crate) fn hamming_part(
         &self,
         qcode: &[u64],
         pool: usize,

@@ -1,6 +1,8 @@
 //! Scope-local int8 copies (`memspine_index::group`): a search through a group returns exactly
-//! the f32 scan's hits — whatever part of the candidates the group holds, whether the group is
-//! stale (built before later slots were stored) or holds slots that are no longer candidates.
+//! the f32 scan's hits up to `exact_below` candidates, and exactly `Snapshot::search`'s hits
+//! above (the sign-code pool, rescored) — whatever part of the candidates the group holds,
+//! whether the group is stale (built before later slots were stored) or holds slots that are no
+//! longer candidates.
 #![allow(clippy::unwrap_used)] // test helpers panic on failure by design
 
 use memspine_index::group::Int8Group;
@@ -29,6 +31,8 @@ proptest! {
         // subset plus slots outside it.
         shape in 0u8..3,
         dup_every in 2usize..9,
+        exact_below in 0usize..400,
+        pool in 1usize..300,
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut r = Rng(seed);
@@ -73,11 +77,20 @@ proptest! {
         for (g, t) in got.iter().zip(&truth) {
             prop_assert_eq!(g.score, t.score);
         }
+        // Above `exact_below` (and the pool): the arena's own quantized result, the same pool
+        // picked from the group's copied codes.
+        let pooled = SearchOptions { exact_below: exact_below as u64, pool, ..SearchOptions::default() };
+        let truth = snap.search(&q, k, &candidates, &pooled).unwrap();
+        let got = snap.search_grouped(&q, k, &candidates, &group, &pooled).unwrap();
+        prop_assert_eq!(slots_of(&got), slots_of(&truth));
+        for (g, t) in got.iter().zip(&truth) {
+            prop_assert_eq!(g.score, t.score);
+        }
     }
 }
 
 #[test]
-fn a_large_group_is_scanned_in_parallel_and_stays_exact() {
+fn a_large_group_is_searched_like_the_arena_and_exactly_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let (n, dim) = (60_000usize, 64u32);
     let mut r = Rng(7);
@@ -93,17 +106,33 @@ fn a_large_group_is_scanned_in_parallel_and_stays_exact() {
     let scope: RoaringBitmap = (1..=n as u32).filter(|s| !s.is_multiple_of(2)).collect();
     let group = Int8Group::build(&snap, &scope);
     assert_eq!(group.len(), 30_000);
-    assert!(group.bytes() >= 30_000 * (8 + 64));
+    // Records (scale, error, 64 codes) and a sign-code word per slot.
+    assert!(group.bytes() >= 30_000 * (8 + 64 + 8));
+    let all_exact = SearchOptions {
+        exact_below: u64::MAX,
+        ..SearchOptions::default()
+    };
+    let half: RoaringBitmap = scope.iter().step_by(2).chain([2, 4, 6]).collect();
     for _ in 0..5 {
         let q = r.unit(dim as usize);
+        // Above the default `exact_below`: what the arena's own path returns.
+        for candidates in [&scope, &half] {
+            let arena = snap
+                .search(&q, 10, candidates, &SearchOptions::default())
+                .unwrap();
+            let got = snap
+                .search_grouped(&q, 10, candidates, &group, &SearchOptions::default())
+                .unwrap();
+            assert_eq!(got, arena);
+        }
         let truth = snap
             .search(&q, 10, &scope, &SearchOptions::exact())
             .unwrap();
+        // The int8 scan with its bounds (no pool) and `exact` (f32) are exact at any size.
         let got = snap
-            .search_grouped(&q, 10, &scope, &group, &SearchOptions::default())
+            .search_grouped(&q, 10, &scope, &group, &all_exact)
             .unwrap();
         assert_eq!(got, truth);
-        // `exact` scans f32 and agrees too.
         let exact = snap
             .search_grouped(&q, 10, &scope, &group, &SearchOptions::exact())
             .unwrap();
