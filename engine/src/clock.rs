@@ -73,8 +73,26 @@ pub fn format_rfc3339(t: Micros) -> String {
 
 /// Formats micros as a date (`2026-01-02`).
 pub fn format_date(t: Micros) -> String {
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, t);
+    out
+}
+
+/// Appends [`format_date`]`(t)` to `out`, digit by digit for years 0–9999 (a context window
+/// dates every line it writes).
+pub fn push_date(out: &mut String, t: Micros) {
     let (y, m, d) = civil_from_days(((t / 1_000_000) as i64).div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    if !(0..=9999).contains(&y) {
+        out.push_str(&format!("{y:04}-{m:02}-{d:02}"));
+        return;
+    }
+    let digit = |n: i64| char::from(b'0' + n.rem_euclid(10) as u8);
+    for (i, n) in [y / 1000, y / 100, y / 10, y, -1, m / 10, m, -1, d / 10, d]
+        .into_iter()
+        .enumerate()
+    {
+        out.push(if i == 4 || i == 7 { '-' } else { digit(n) });
+    }
 }
 
 /// Parses RFC 3339 (`2026-01-02T03:04:05Z`, offsets, fractions) or a bare date (`2026-01-02`, midnight UTC).
@@ -200,5 +218,21 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("2026-02-30"), None);
         assert_eq!(parse_rfc3339("nonsense"), None);
+    }
+
+    #[test]
+    fn dates_are_written_as_format_writes_them() {
+        let mut t = 0u64;
+        while t < 400 * 366 * DAY {
+            let (y, m, d) = civil_from_days((t / DAY) as i64);
+            assert_eq!(format_date(t), format!("{y:04}-{m:02}-{d:02}"));
+            t += 13 * DAY + 7 * HOUR;
+        }
+        // Past year 9999 the general formatter writes it.
+        assert_eq!(format_date(u64::MAX), {
+            let (y, m, d) = civil_from_days((u64::MAX / 1_000_000) as i64 / 86_400);
+            format!("{y:04}-{m:02}-{d:02}")
+        });
+        assert_eq!(format_date(1_767_225_600_000_000), "2026-01-01");
     }
 }

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::clock::{format_date, Micros, HOUR};
+use crate::clock::{push_date, Micros, HOUR};
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::memory::record::Rec;
@@ -446,8 +446,13 @@ struct Duplicates<'a> {
     threshold: f32,
     /// The vectors of the placed memories that have one, with their tails' norms.
     kept_vectors: Vec<(&'a [f32], f32, MemoryId)>,
+    /// Their heads (`head_len` floats each), side by side: the pairwise test reads these, not
+    /// the vectors scattered over the arena.
+    kept_heads: Vec<f32>,
     /// The placed memories, by the hash of their normalised text.
     seen_text: HashMap<u64, Vec<Rec>>,
+    /// Scratch for a text being normalised.
+    scratch: Vec<u8>,
 }
 
 impl<'a> Duplicates<'a> {
@@ -456,7 +461,16 @@ impl<'a> Duplicates<'a> {
             vectors,
             threshold,
             kept_vectors: Vec::new(),
+            kept_heads: Vec::new(),
             seen_text: HashMap::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Asks the CPU to start loading `m`'s vector (see `pack`).
+    fn prefetch(&self, m: &Rec) {
+        if let (Some((snap, o)), true) = (self.vectors, m.has_vector) {
+            snap.prefetch_vector(o.slot_of(m.id.0));
         }
     }
 
@@ -470,24 +484,34 @@ impl<'a> Duplicates<'a> {
     /// Places `m` unless it duplicates a placed memory (which is returned); `check` false
     /// places it without looking (pinned memories are always kept).
     fn admit(&mut self, m: &Rec, check: bool) -> Option<MemoryId> {
-        let hash = normalised_hash(&m.content);
+        normalise_into(&m.content, &mut self.scratch);
+        let hash = hash_bytes(&self.scratch);
         let vector = self.vector_of(m).map(|v| (v, tail_norm(v)));
         if check {
             let same_text = || {
                 let at = self.seen_text.get(&hash)?;
-                let norm = normalise_text(&m.content);
+                let norm = self.scratch.as_slice();
                 at.iter()
-                    .find(|r| normalise_text(&r.content) == norm)
+                    .find(|r| normalise_text(&r.content).as_bytes() == norm)
                     .map(|r| r.id)
             };
             let close = || {
                 let (v, tail) = vector?;
+                let h = head_len(v.len());
+                let head = v.get(..h).unwrap_or(v);
+                // The kept heads side by side, then the whole dot for the rare pair whose bound
+                // reaches the threshold.
+                let rows = self.kept_heads.chunks_exact(h.max(1));
                 self.kept_vectors
                     .iter()
-                    .find(|(kv, kt, _)| {
-                        may_reach(v, tail, kv, *kt, self.threshold) && dot(v, kv) >= self.threshold
+                    .zip(rows)
+                    .find(|((kv, kt, _), kh)| {
+                        let head_dot = if h == 0 { 0.0 } else { dot(head, kh) };
+                        may_reach(head_dot, tail, *kt, self.threshold)
+                            && kv.len() == v.len()
+                            && dot(v, kv) >= self.threshold
                     })
-                    .map(|&(_, _, id)| id)
+                    .map(|(&(_, _, id), _)| id)
             };
             if let Some(of) = same_text().or_else(close) {
                 return Some(of);
@@ -496,6 +520,11 @@ impl<'a> Duplicates<'a> {
         // The text itself is normalised again only when a later hash matches (rare).
         self.seen_text.entry(hash).or_default().push(m.clone());
         if let Some((v, tail)) = vector {
+            let h = head_len(v.len());
+            match v.get(..h) {
+                Some(head) if h > 0 => self.kept_heads.extend_from_slice(head),
+                _ => self.kept_heads.push(0.0),
+            }
             self.kept_vectors.push((v, tail, m.id));
         }
         None
@@ -541,52 +570,71 @@ fn drop_of(c: &Candidate<Rec>, reason: DropReason) -> Dropped {
 }
 
 /// The words of `s` trimmed of punctuation, lowercased, joined by single spaces (two texts
-/// that differ only in case, spacing and surrounding punctuation are the same text). One
-/// output string, no allocation per word; ASCII words lowercased byte by byte.
+/// that differ only in case, spacing and surrounding punctuation are the same text).
 fn normalise_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = Vec::with_capacity(s.len());
+    normalise_into(s, &mut out);
+    // Only whole UTF-8 sequences are written (ASCII bytes, or `str`s).
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`normalise_text`] into `out` (cleared first), with no allocation for ASCII text: words
+/// split at ASCII whitespace and trimmed to their first and last alphanumeric byte, as the
+/// general path does for those characters.
+fn normalise_into(s: &str, out: &mut Vec<u8>) {
+    out.clear();
+    if !s.is_ascii() {
+        return normalise_chars(s, out);
+    }
+    for w in s.as_bytes().split(|b| matches!(b, b'\t'..=b'\r' | b' ')) {
+        let Some(a) = w.iter().position(u8::is_ascii_alphanumeric) else {
+            continue;
+        };
+        let z = w.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(a);
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend(
+            w.get(a..=z)
+                .unwrap_or_default()
+                .iter()
+                .map(u8::to_ascii_lowercase),
+        );
+    }
+}
+
+/// The general path of [`normalise_into`].
+fn normalise_chars(s: &str, out: &mut Vec<u8>) {
     for w in s.split_whitespace() {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric());
         if w.is_empty() {
             continue;
         }
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
-        if w.is_ascii() {
-            out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        } else {
-            // `str::to_lowercase` knows a word-final capital sigma, `char`'s does not.
-            out.push_str(&w.to_lowercase());
-        }
+        // `str::to_lowercase` knows a word-final capital sigma, `char`'s does not.
+        out.extend_from_slice(w.to_lowercase().as_bytes());
     }
-    out
 }
 
-/// A hash of [`normalise_text`]`(s)` computed without building it (FNV-1a over the same bytes).
-fn normalised_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    let mut feed = |b: u8| {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01B3);
-    };
-    let mut first = true;
-    for w in s.split_whitespace() {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        if w.is_empty() {
-            continue;
-        }
-        if !first {
-            feed(b' ');
-        }
-        first = false;
-        if w.is_ascii() {
-            w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
-        } else {
-            w.to_lowercase().bytes().for_each(&mut feed);
-        }
+/// A 64-bit hash of `bytes`, eight at a time (a window's texts are compared only in memory,
+/// never stored: any good mix will do).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let (words, tail) = bytes.as_chunks::<8>();
+    let mut h = mix(0, bytes.len() as u64);
+    for w in words {
+        h = mix(h, u64::from_le_bytes(*w));
     }
-    h
+    let mut last = [0u8; 8];
+    last.get_mut(..tail.len())
+        .unwrap_or_default()
+        .copy_from_slice(tail);
+    h = mix(h, u64::from_le_bytes(last));
+    // A final avalanche, so that the low bits the map uses depend on every byte.
+    (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (h >> 32)
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -604,15 +652,14 @@ fn tail_norm(v: &[f32]) -> f32 {
     dot(tail, tail).sqrt() * (1.0 + 1e-5) + 1e-6
 }
 
-/// False when `a · b` cannot reach `threshold`: the heads' dot plus the product of the tails'
+/// False when `a · b` cannot reach `threshold`, given the dot of their heads (the first
+/// [`head_len`] components) and their tails' norms: the heads' dot plus the product of the tails'
 /// norms bounds it (Cauchy–Schwarz on the tails), for a quarter of the work of the whole dot.
 /// Most pairs of candidates are far below a duplicate threshold (0.95 by default) and are
 /// ruled out here; the others get the whole dot, so the outcome is the whole dot's.
-fn may_reach(a: &[f32], a_tail: f32, b: &[f32], b_tail: f32, threshold: f32) -> bool {
-    let h = head_len(a.len().min(b.len()));
-    let head = dot(a.get(..h).unwrap_or(a), b.get(..h).unwrap_or(b));
+fn may_reach(head_dot: f32, a_tail: f32, b_tail: f32, threshold: f32) -> bool {
     // Slack for the float rounding of the head's dot (and of the whole one it stands for).
-    head + a_tail * b_tail + 1e-4 >= threshold
+    head_dot + a_tail * b_tail + 1e-4 >= threshold
 }
 
 const HEADINGS: [(Section, &str); 3] = [
@@ -696,7 +743,7 @@ impl Lined for Candidate<Rec> {
         let m = &self.memory;
         let mut line = String::with_capacity(self.min_line_bytes());
         line.push_str("- [");
-        line.push_str(&format_date(m.created_at));
+        push_date(&mut line, m.created_at);
         line.push(']');
         if let Some(u) = &m.scope.user {
             line.push(' ');
@@ -815,6 +862,24 @@ fn pack(
     }
     if let Some(r) = by_section.get_mut(&Section::Recent) {
         r.sort_by_key(|c| std::cmp::Reverse(c.memory.created_at));
+    }
+    // The duplicate test reads the vector of every candidate placed, scattered over the arena
+    // (1.5 KiB at 384-d): their loads are started now, in the order packing will want them,
+    // for as many candidates as the budget may take by the counter's lower bound, so that they
+    // overlap instead of each stalling its own test.
+    if let Some(d) = &dups {
+        let mut room = max_tokens;
+        let placed = HEADINGS
+            .iter()
+            .filter_map(|(section, _)| by_section.get(section))
+            .flatten();
+        for c in placed {
+            let Some(rest) = room.checked_sub(counter.min_count(c.min_line_bytes()) + 1) else {
+                continue;
+            };
+            room = rest;
+            d.prefetch(&c.memory);
+        }
     }
     let mut p = Packer {
         counter,
@@ -935,7 +1000,10 @@ fn pack(
 
 #[cfg(test)]
 mod tests {
-    use super::{dot, may_reach, normalise_text, normalised_hash, tail_norm};
+    use super::{
+        dot, hash_bytes, head_len, may_reach, normalise_chars, normalise_into, normalise_text,
+        tail_norm,
+    };
 
     /// SplitMix64 in [-1, 1).
     fn noise(state: &mut u64) -> f32 {
@@ -970,7 +1038,8 @@ mod tests {
                         .collect(),
                 );
                 for t in [0.5f32, 0.9, 0.95, 0.99] {
-                    let pass = may_reach(&a, tail_norm(&a), &b, tail_norm(&b), t);
+                    let h = head_len(dim);
+                    let pass = may_reach(dot(&a[..h], &b[..h]), tail_norm(&a), tail_norm(&b), t);
                     if dot(&a, &b) >= t {
                         reached += 1;
                         assert!(pass, "dim {dim}: dot {} >= {t} ruled out", dot(&a, &b));
@@ -991,20 +1060,42 @@ mod tests {
         // The word-final capital sigma lowercases as `str::to_lowercase` does.
         assert_eq!(normalise_text("ΟΔΟΣ odos"), "οδος odos");
         assert_eq!(normalise_text(" ... "), "");
-        // The hash is the hash of the normalised text.
-        for t in [
-            "  Hello,   WORLD! ",
-            "«Ça» -- va?",
-            "ΟΔΟΣ odos",
-            " ... ",
-            "a b",
+        assert_eq!(normalise_text("\tA\x0bb\r\n-c- "), "a b c");
+        // Texts of the same words hash alike, other texts apart (by every byte and the length).
+        let hash = |t: &str| {
+            let mut buf = Vec::new();
+            normalise_into(t, &mut buf);
+            hash_bytes(&buf)
+        };
+        assert_eq!(hash("  Hello,   WORLD! "), hash("hello world"));
+        assert_eq!(hash("«Ça» -- va?"), hash("ça va"));
+        for (a, b) in [
+            ("a b", "ab"),
+            ("abcdefgh", "abcdefgi"),
+            ("", "a"),
+            ("a", "a a"),
         ] {
-            assert_eq!(
-                normalised_hash(t),
-                normalised_hash(&normalise_text(t)),
-                "{t}"
-            );
+            assert_ne!(hash(a), hash(b), "{a} {b}");
         }
-        assert_ne!(normalised_hash("a b"), normalised_hash("ab"));
+    }
+
+    #[test]
+    fn ascii_text_is_normalised_as_the_general_path_does() {
+        let mut st = 11u64;
+        let alphabet = b"aZ9 .,-'!\t\n\x0b\x0c\r_(x)Q";
+        let (mut fast, mut general) = (Vec::new(), Vec::new());
+        for _ in 0..5_000 {
+            let len = ((noise(&mut st) + 1.0) * 20.0) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    let i = ((noise(&mut st) + 1.0) / 2.0 * alphabet.len() as f32) as usize;
+                    char::from(alphabet[i.min(alphabet.len() - 1)])
+                })
+                .collect();
+            normalise_into(&text, &mut fast);
+            general.clear();
+            normalise_chars(&text, &mut general);
+            assert_eq!(fast, general, "{text:?}");
+        }
     }
 }

@@ -140,9 +140,10 @@ impl Snapshot {
         }
     }
 
-    /// Prefetch hint for the f32 vector of `slot`.
+    /// Prefetch hint for the f32 vector of `slot` (a hint: nothing happens for a slot the
+    /// arena does not hold).
     #[inline]
-    pub(crate) fn prefetch_vector(&self, slot: u32) {
+    pub fn prefetch_vector(&self, slot: u32) {
         let stride = self.inner.dim as usize * 4;
         if let Some(rec) = slot_bytes(&self.inner.views[0], slot, stride) {
             crate::kernels::prefetch(rec);
