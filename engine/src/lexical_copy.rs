@@ -245,10 +245,8 @@ fn contents(txn: &redb::ReadTransaction, docs: &RoaringBitmap) -> Result<Vec<(u3
             std::thread::yield_now();
         }
         if let Some(v) = memories.get(u64::from(doc))? {
-            out.push((
-                doc,
-                crate::memory::record::decode(u64::from(doc), v.value())?.content,
-            ));
+            let content = crate::memory::record::decode_content(u64::from(doc), v.value())?;
+            out.push((doc, content));
         }
     }
     Ok(out)

@@ -40,10 +40,10 @@ use crate::error::Result;
 /// Scopes with fewer vectors than this are searched from the arena directly (their scattered
 /// reads cost little) and get no copy.
 pub(crate) const MIN_SCOPE: u64 = 2_048;
-/// Candidate sets up to this size, inside a scope with a copy, are searched exactly from the
-/// copy; larger ones take the partitioned (approximate) path. Bounds a search's cost to that of
-/// streaming ~30 MB at 384-d.
-pub(crate) const MAX_EXACT: u64 = 80_000;
+/// Scopes of more vectors than this get no copy (their searches take the partitioned path).
+/// Bounds a copy to ~36 MB at 384-d. A copy is searched exactly up to `exact_below` candidates
+/// (20 000 by default) and by the sign-code pool above, as the arena is.
+pub(crate) const MAX_SCOPE: u64 = 80_000;
 /// Copies waiting for the builder at most; a search that finds the queue full asks again later.
 const QUEUE: usize = 64;
 /// Lookups between two halvings of the use and request counts.
@@ -200,9 +200,9 @@ impl<T> Drop for Done<'_, T> {
 }
 
 impl ScopeCopies<Int8Group> {
-    /// The copies of int8 records, for scopes of [`MIN_SCOPE`]..=[`MAX_EXACT`] vectors.
+    /// The copies of int8 records, for scopes of [`MIN_SCOPE`]..=[`MAX_SCOPE`] vectors.
     pub(crate) fn int8(budget: usize) -> Self {
-        ScopeCopies::new(budget, MIN_SCOPE..=MAX_EXACT, "memspine-scope-copies")
+        ScopeCopies::new(budget, MIN_SCOPE..=MAX_SCOPE, "memspine-scope-copies")
     }
 
     /// Checks every copy against the arena (part of `verify`): the scope and slot of the

@@ -218,6 +218,22 @@ pub(crate) fn encode(m: &StoredMemory) -> Result<Vec<u8>> {
 
 /// Decodes a record, checking version and checksum. Never panics on bad bytes.
 pub fn decode(id: u64, bytes: &[u8]) -> Result<StoredMemory> {
+    decode_as(id, bytes)
+}
+
+/// The content of a memory (the record's first field: nothing after it is decoded), with the
+/// record's version and checksum checked as [`decode`] checks them. For readers of texts only
+/// (the lexical copy builder reads thousands): none of the other fields' allocations.
+pub(crate) fn decode_content(id: u64, bytes: &[u8]) -> Result<String> {
+    #[derive(Deserialize)]
+    struct Content {
+        content: String,
+    }
+    decode_as::<Content>(id, bytes).map(|c| c.content)
+}
+
+/// A record's payload decoded as `T`, whose fields must be a prefix of [`StoredMemory`]'s.
+fn decode_as<T: serde::de::DeserializeOwned>(id: u64, bytes: &[u8]) -> Result<T> {
     let what = || format!("memory record {id}");
     let (header, payload) = bytes
         .split_first_chunk::<HEADER>()
@@ -286,6 +302,7 @@ mod tests {
             let bytes = encode(&m).unwrap();
             assert_eq!(bytes[1] & FLAG_ZSTD != 0, compressed, "{} bytes", c.len());
             assert_eq!(decode(1, &bytes).unwrap(), m);
+            assert_eq!(decode_content(1, &bytes).unwrap(), c);
         }
     }
 
@@ -298,6 +315,11 @@ mod tests {
             decode(1, &bytes),
             Err(Error::ChecksumMismatch { .. })
         ));
+        assert!(matches!(
+            decode_content(1, &bytes),
+            Err(Error::ChecksumMismatch { .. })
+        ));
         assert!(decode(1, &[]).is_err());
+        assert!(decode_content(1, &[]).is_err());
     }
 }
