@@ -36,8 +36,8 @@ pub trait MemoryView {
     fn tier(&self) -> Tier;
     /// Importance.
     fn importance(&self) -> f32;
-    /// Whether the content matches `phrase` lexically, with the same rules as the lexical index
-    /// the engine's `IndexAccess::text` uses.
+    /// Whether the content matches `phrase` lexically, by the rule of the engine's `text:`
+    /// ([`phrase_matches`]).
     fn text_matches(&self, phrase: &str) -> bool;
 }
 
@@ -126,13 +126,22 @@ pub struct MemoryFacts {
     pub text: String,
 }
 
-/// The simple lexical rule of [`MemoryFacts`]: lowercased runs of alphanumeric characters. A
-/// phrase matches when all its terms occur in the text; a phrase without terms matches nothing
-/// (the engine's lexical index behaves the same, with a richer tokenizer).
-pub fn simple_terms(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+/// The terms the lexical index keeps of `text`: its tokenizer's (lowercased, stop words
+/// dropped, stemmed), so `invoices` and `invoice` are one term and `the` none.
+pub fn lexical_terms(text: &str) -> Vec<String> {
+    memspine_index::lexical::tokenize(text)
+}
+
+/// Whether `text` matches the `text:` predicate's `phrase`, by the engine's rule: the phrase has
+/// at least one term, every one of them is a term of `text`, and a phrase of several words
+/// also occurs in `text` as written (compared in lowercase).
+pub fn phrase_matches(text: &str, phrase: &str) -> bool {
+    let words = lexical_terms(text);
+    let terms = lexical_terms(phrase);
+    !terms.is_empty()
+        && terms.iter().all(|t| words.contains(t))
+        && (phrase.split_whitespace().count() <= 1
+            || text.to_lowercase().contains(&phrase.to_lowercase()))
 }
 
 impl MemoryView for MemoryFacts {
@@ -176,8 +185,6 @@ impl MemoryView for MemoryFacts {
         self.importance
     }
     fn text_matches(&self, phrase: &str) -> bool {
-        let words: Vec<String> = simple_terms(&self.text).collect();
-        let mut terms = simple_terms(phrase).peekable();
-        terms.peek().is_some() && terms.all(|t| words.contains(&t))
+        phrase_matches(&self.text, phrase)
     }
 }

@@ -31,7 +31,7 @@ mod time;
 pub use ast::{Age, AgeUnit, CmpOp, Expr, Flag, Label, Pred, Side, Tier, TimeField, TimeValue};
 pub use builder::Q;
 pub use error::{PlanError, QueryError, QueryErrorKind};
-pub use eval::{eval_on, simple_terms, MemoryFacts, MemoryView};
+pub use eval::{eval_on, lexical_terms, phrase_matches, MemoryFacts, MemoryView};
 pub use model::MemoryIndex;
 pub use parse::parse;
 pub use plan::{plan, IndexAccess, Leaf, Plan};

@@ -14,7 +14,7 @@ use std::ops::{Bound, RangeBounds};
 use roaring::RoaringBitmap;
 
 use super::ast::{Flag, Label, Tier, TimeField};
-use super::eval::{simple_terms, MemoryFacts};
+use super::eval::{lexical_terms, MemoryFacts};
 use super::plan::{IndexAccess, Leaf};
 
 /// An in-memory index over memory descriptions (see the module doc).
@@ -27,6 +27,8 @@ pub struct MemoryIndex {
     times: [TimeIndex; 3],
     importance: Vec<(f32, u32)>,
     terms: HashMap<String, RoaringBitmap>,
+    /// Per id: the content in lowercase, for phrases of several words.
+    texts: HashMap<u32, String>,
     /// Per id: (updated, accessed, importance), for checking candidates one by one.
     columns: HashMap<u32, (u64, Option<u64>, f32)>,
 }
@@ -123,9 +125,10 @@ impl MemoryIndex {
         if !m.importance.is_nan() {
             self.importance.push((m.importance, id));
         }
-        for term in simple_terms(&m.text) {
+        for term in lexical_terms(&m.text) {
             self.terms.entry(term).or_default().insert(id);
         }
+        self.texts.insert(id, m.text.to_lowercase());
         self.columns
             .insert(id, (m.updated, m.accessed, m.importance));
         Some(())
@@ -261,7 +264,7 @@ impl IndexAccess for MemoryIndex {
 
     fn text(&self, phrase: &str) -> Result<RoaringBitmap, Infallible> {
         let mut acc: Option<RoaringBitmap> = None;
-        for term in simple_terms(phrase) {
+        for term in lexical_terms(phrase) {
             let Some(b) = self.terms.get(&term) else {
                 return Ok(RoaringBitmap::new());
             };
@@ -270,7 +273,16 @@ impl IndexAccess for MemoryIndex {
                 None => b.clone(),
             });
         }
-        Ok(acc.unwrap_or_default())
+        let acc = acc.unwrap_or_default();
+        if phrase.split_whitespace().count() <= 1 {
+            return Ok(acc);
+        }
+        // Several words: the phrase itself must occur (as `eval::phrase_matches`).
+        let needle = phrase.to_lowercase();
+        Ok(acc
+            .iter()
+            .filter(|id| self.texts.get(id).is_some_and(|t| t.contains(&needle)))
+            .collect())
     }
 
     fn id(&self, id: u64) -> Result<RoaringBitmap, Infallible> {
