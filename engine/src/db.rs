@@ -240,6 +240,7 @@ impl Spine {
     /// Opens (or creates, with `opts.create`) the database directory at `path`.
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Spine> {
         let path = path.as_ref().to_path_buf();
+        opts.dedup.check()?;
         let file = prepare_dir(&path, opts.create)?;
         if !file.exists() && opts.faults.is_none() {
             create_atomically(&path, &file, &opts)?;

@@ -10,8 +10,8 @@ use memspine_graph::{
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{EventBody, LogWriter};
-use crate::memory::{Dedup, Memory, MemoryId, NewMemory, Scope};
-use crate::write::WriteCtx;
+use crate::memory::{Memory, MemoryId, NewMemory, Scope};
+use crate::write::{Resolved, WriteCtx};
 
 pub use memspine_graph::Entity;
 
@@ -45,7 +45,8 @@ impl Spine {
     /// Stores a memory and the facts it states in one transaction: either all are durable or
     /// none is. Each fact gets `memory` = the new memory's id (so its subject and object are
     /// linked to it); a zero `timestamp` means now. Logged as `memory.stored` followed by one
-    /// `graph.add_triple` per fact. With exact dedup, a duplicate memory's existing id is used.
+    /// `graph.add_triple` per fact. When dedup finds the memory a duplicate (exact, or a
+    /// near-duplicate merged), the facts are linked to the existing memory's id.
     pub fn store_with_facts(
         &self,
         m: NewMemory,
@@ -62,18 +63,16 @@ impl Spine {
         let now = self.now();
         let prepared = self.prepare(&m, now)?;
         let vector = self.vectors_for(std::slice::from_ref(&m))?.pop().flatten();
-        let dedup = m.dedup.unwrap_or(self.inner.opts.dedup);
+        let dedup = m.dedup.unwrap_or(self.inner.opts.dedup).check()?;
         self.write(|txn, c, now| {
             let mut ctx = WriteCtx::open(self, txn, now)?;
             let mut stored = prepared;
-            let existing = match dedup {
-                Dedup::Exact => ctx.find_duplicate(&stored)?,
-                Dedup::Off => None,
-            };
+            let existing =
+                self.dedup_one(&mut ctx, c, &mut stored, vector.as_deref(), dedup, &[])?;
             let scope = stored.scope.clone();
             let id = match existing {
-                Some(id) => id,
-                None => {
+                Resolved::Existing(s) => s.id.0,
+                Resolved::Store(_) => {
                     stored.has_vector = vector.is_some();
                     stored.updated_at = now;
                     ctx.insert(c, stored, vector)?

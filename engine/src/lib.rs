@@ -60,7 +60,10 @@ pub use embedding::EmbedderChoice;
 pub use error::{Error, Result};
 pub use graph::Entity;
 pub use log::Event;
-pub use memory::{Dedup, Limits, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, Tier};
+pub use memory::{
+    Dedup, Limits, Memory, MemoryId, MemoryUpdate, NearAction, NewMemory, Scope, StoreOutcome,
+    Stored, Tier, NEAR_DUPLICATE_TAG,
+};
 pub use memspine_compaction::{
     Action, Breakdown, CompactionStats, DecayPolicy, ExtractiveSummarizer, ImportanceConfig,
     MediumAction, Plan, Reason, Summarizer,

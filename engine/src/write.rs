@@ -11,11 +11,13 @@ use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::log::{EventBody, LogWriter};
 use crate::memory::record::{self, StoredMemory};
-use crate::memory::Dedup;
 use crate::memory::{
-    check_importance, Memory, MemoryId, MemoryUpdate, NewMemory, Scope, DEFAULT_KIND,
+    check_importance, Dedup, Memory, MemoryId, MemoryUpdate, NearAction, NewMemory, Scope,
+    StoreOutcome, Stored, DEFAULT_KIND, NEAR_DUPLICATE_TAG,
 };
+use crate::read::Filter;
 use crate::schema::{Counters, ACCESS, BITMAPS, BY_CREATED, DEDUP, MEMORIES, VECTOR_SLOT};
+use crate::search::{SearchMode, SearchOptions};
 
 /// Default importance of a memory stored without one.
 pub const DEFAULT_IMPORTANCE: f32 = 0.5;
@@ -37,6 +39,17 @@ pub(crate) struct WriteCtx<'t> {
     pub txn: &'t WriteTransaction,
     /// New memories' postings, written once per term at `finish`.
     pub lexical: memspine_index::lexical::IndexBatch,
+}
+
+/// A memory stored earlier in the same batch: id, scope, vector.
+pub(crate) type Fresh = (u64, Scope, Vec<f32>);
+
+/// What duplicate handling decided for one memory.
+pub(crate) enum Resolved {
+    /// Not stored: this existing memory stands for it.
+    Existing(Stored),
+    /// Stored, as this outcome.
+    Store(StoreOutcome),
 }
 
 fn ix(e: memspine_index::Error) -> Error {
@@ -83,6 +96,39 @@ impl<'t> WriteCtx<'t> {
             Some(v) => record::decode(id, v.value()),
             None => Err(Error::UnknownId(id)),
         }
+    }
+
+    /// Merges near-duplicate `m` into memory `id` ([`NearAction::Merge`]): the union of their
+    /// tags, the higher importance, pinned if either is; logged as an update when that changes
+    /// the memory.
+    pub(crate) fn merge_into(&mut self, c: &mut Counters, id: u64, m: &StoredMemory) -> Result<()> {
+        let old = self.load(id)?;
+        let mut new = old.clone();
+        for t in &m.tags {
+            if !new.tags.contains(t) {
+                new.tags.push(t.clone());
+            }
+        }
+        new.tags = self.spine.limits().check_tags(&new.tags)?;
+        new.importance = new.importance.max(m.importance);
+        new.pinned |= m.pinned;
+        if new.tags == old.tags && new.importance == old.importance && new.pinned == old.pinned {
+            return Ok(());
+        }
+        new.updated_at = self.now;
+        self.put(id, &new, Some(&old))?;
+        self.log.append(
+            c,
+            self.now,
+            new.scope.clone(),
+            EventBody::MemoryUpdated {
+                id,
+                memory: new,
+                vector: None,
+                slot: None,
+            },
+        )?;
+        Ok(())
     }
 
     /// Inserts a new memory under a fresh id and logs it.
@@ -251,8 +297,26 @@ impl Spine {
             .ok_or_else(|| Error::Storage("batch returned no id".into()))
     }
 
+    /// [`Spine::store`], saying what the store did (see [`Spine::store_batch_detailed`]).
+    pub fn store_detailed(&self, m: NewMemory) -> Result<Stored> {
+        let mut out = self.store_batch_detailed(vec![m])?;
+        out.pop()
+            .ok_or_else(|| Error::Storage("batch returned no id".into()))
+    }
+
     /// Stores many memories in one transaction: all or none.
     pub fn store_batch(&self, batch: Vec<NewMemory>) -> Result<Vec<MemoryId>> {
+        Ok(self
+            .store_batch_detailed(batch)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
+    }
+
+    /// [`Spine::store_batch`], saying for each memory what the store did with it: stored,
+    /// returned as an exact duplicate, merged into or flagged as a near-duplicate (see
+    /// [`Dedup`]).
+    pub fn store_batch_detailed(&self, batch: Vec<NewMemory>) -> Result<Vec<Stored>> {
         let limit = self.limits().max_batch;
         if batch.len() > limit {
             return Err(Error::TooLarge {
@@ -268,24 +332,137 @@ impl Spine {
             .collect::<Result<Vec<_>>>()?;
         let vectors = self.vectors_for(&batch)?;
         let default = self.inner.opts.dedup;
-        let dedups: Vec<Dedup> = batch.iter().map(|m| m.dedup.unwrap_or(default)).collect();
+        let dedups = batch
+            .iter()
+            .map(|m| m.dedup.unwrap_or(default).check())
+            .collect::<Result<Vec<_>>>()?;
+        // Near-duplicates within the batch are found among its earlier memories' vectors.
+        let near = dedups.iter().any(|d| matches!(d, Dedup::Near { .. }));
         self.write(|txn, c, now| {
             let mut ctx = WriteCtx::open(self, txn, now)?;
-            let mut ids = Vec::with_capacity(prepared.len());
+            let mut out = Vec::with_capacity(prepared.len());
+            let mut fresh: Vec<Fresh> = Vec::new();
             for ((mut m, v), d) in prepared.into_iter().zip(vectors).zip(dedups) {
-                if d == Dedup::Exact {
-                    if let Some(existing) = ctx.find_duplicate(&m)? {
-                        ids.push(MemoryId(existing));
+                let outcome = match self.dedup_one(&mut ctx, c, &mut m, v.as_deref(), d, &fresh)? {
+                    Resolved::Existing(stored) => {
+                        out.push(stored);
                         continue;
                     }
-                }
+                    Resolved::Store(outcome) => outcome,
+                };
                 m.has_vector = v.is_some();
                 m.updated_at = now;
-                ids.push(MemoryId(ctx.insert(c, m, v)?));
+                let kept = match (near, &v) {
+                    (true, Some(v)) => Some((m.scope.clone(), v.clone())),
+                    _ => None,
+                };
+                let id = ctx.insert(c, m, v)?;
+                if let Some((scope, v)) = kept {
+                    fresh.push((id, scope, v));
+                }
+                out.push(Stored {
+                    id: MemoryId(id),
+                    outcome,
+                });
             }
             ctx.finish(c)?;
-            Ok(ids)
+            Ok(out)
         })
+    }
+
+    /// Applies duplicate handling `d` to `m` (embedding `v`) inside a write: the existing
+    /// memory when `m` is not to be stored, else how it is stored (a flagged near-duplicate has
+    /// been tagged). `fresh`: the memories stored earlier in the same batch, with their vectors.
+    pub(crate) fn dedup_one(
+        &self,
+        ctx: &mut WriteCtx,
+        c: &mut Counters,
+        m: &mut StoredMemory,
+        v: Option<&[f32]>,
+        d: Dedup,
+        fresh: &[Fresh],
+    ) -> Result<Resolved> {
+        if d == Dedup::Off {
+            return Ok(Resolved::Store(StoreOutcome::Stored));
+        }
+        if let Some(existing) = ctx.find_duplicate(m)? {
+            return Ok(Resolved::Existing(Stored {
+                id: MemoryId(existing),
+                outcome: StoreOutcome::Duplicate,
+            }));
+        }
+        let (Dedup::Near { threshold, action }, Some(v)) = (d, v) else {
+            return Ok(Resolved::Store(StoreOutcome::Stored));
+        };
+        let Some((of, similarity)) = self.nearest_in_scope(&m.scope, v, threshold, fresh)? else {
+            return Ok(Resolved::Store(StoreOutcome::Stored));
+        };
+        match action {
+            NearAction::Merge => {
+                ctx.merge_into(c, of, m)?;
+                Ok(Resolved::Existing(Stored {
+                    id: MemoryId(of),
+                    outcome: StoreOutcome::Merged { similarity },
+                }))
+            }
+            NearAction::Flag => {
+                if !m.tags.iter().any(|t| t == NEAR_DUPLICATE_TAG) {
+                    m.tags.push(NEAR_DUPLICATE_TAG.to_owned());
+                    m.tags = self.limits().check_tags(&m.tags)?;
+                }
+                Ok(Resolved::Store(StoreOutcome::Flagged {
+                    of: MemoryId(of),
+                    similarity,
+                }))
+            }
+        }
+    }
+
+    /// The live memory of exactly `scope` most similar to `v` with a cosine of at least
+    /// `threshold`: among the 16 nearest of the scope's filter (committed memories) and `fresh`.
+    fn nearest_in_scope(
+        &self,
+        scope: &Scope,
+        v: &[f32],
+        threshold: f32,
+        fresh: &[Fresh],
+    ) -> Result<Option<(u64, f32)>> {
+        let mut best: Option<(u64, f32)> = None;
+        let mut consider = |id: u64, sim: f32| {
+            if sim >= threshold && best.is_none_or(|(_, b)| sim > b) {
+                best = Some((id, sim));
+            }
+        };
+        for (id, s, fv) in fresh {
+            if s == scope {
+                consider(*id, memspine_index::kernels::dot(v, fv));
+            }
+        }
+        if self.inner.vectors.is_some() {
+            let opts = SearchOptions {
+                limit: 16,
+                filter: Filter {
+                    user: scope.user.clone(),
+                    session: scope.session.clone(),
+                    agent: scope.agent.clone(),
+                    ..Default::default()
+                },
+                mode: SearchMode::Semantic,
+                vector: Some(v.to_vec()),
+                track_access: false,
+                ..Default::default()
+            };
+            // The filter also admits memories of wider scopes (a field left open): the first
+            // hit of exactly this scope is its nearest.
+            let hit = self
+                .search("", &opts)?
+                .into_iter()
+                .find(|h| h.memory.scope == *scope);
+            if let Some(h) = hit {
+                consider(h.id.0, h.semantic.unwrap_or(h.score));
+            }
+        }
+        Ok(best)
     }
 
     /// Vectors given by the caller (checked and normalised), or embedded from the content.

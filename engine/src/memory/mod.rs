@@ -149,15 +149,117 @@ pub struct NewMemory {
     pub dedup: Option<Dedup>,
 }
 
-/// What to do when a memory with exactly the same content already exists in the same scope
-/// (same user, session and agent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What to do when a memory being stored duplicates one already in the same scope (same user,
+/// session and agent).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Dedup {
     /// Store it again.
     #[default]
     Off,
-    /// Return the existing memory's id and store nothing.
+    /// Exactly the same content: return the existing memory's id and store nothing.
     Exact,
+    /// Exact duplicates as [`Dedup::Exact`]; besides, a memory whose embedding has a cosine of
+    /// at least `threshold` with a memory of the same scope (the nearest of the scope's 16 nearest
+    /// live memories, or an earlier one of the same batch) is a near-duplicate, handled by
+    /// `action`. A memory without an embedding is only checked exactly. The check costs one
+    /// scoped vector search per stored memory.
+    Near {
+        /// Cosine in `(0, 1]` (e.g. 0.95 with a sentence embedder).
+        threshold: f32,
+        /// What to do with a near-duplicate.
+        action: NearAction,
+    },
+}
+
+/// What [`Dedup::Near`] does with a near-duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearAction {
+    /// Store nothing and return the existing memory's id, which takes the new one's tags
+    /// (union), importance (the higher) and pin (either); logged as an update when that changes
+    /// it.
+    Merge,
+    /// Store it, tagged [`NEAR_DUPLICATE_TAG`] (queryable: `tag:near-duplicate`), and report
+    /// which memory it resembles ([`StoreOutcome::Flagged`]).
+    Flag,
+}
+
+/// The tag [`NearAction::Flag`] puts on a near-duplicate.
+pub const NEAR_DUPLICATE_TAG: &str = "near-duplicate";
+
+impl Dedup {
+    /// Checks the threshold of [`Dedup::Near`].
+    pub fn check(self) -> Result<Self> {
+        match self {
+            Dedup::Near { threshold, .. } if !(threshold > 0.0 && threshold <= 1.0) => {
+                Err(Error::invalid(
+                    "dedup",
+                    format!("near-duplicate threshold {threshold} is not a cosine in (0, 1]"),
+                ))
+            }
+            d => Ok(d),
+        }
+    }
+}
+
+impl std::str::FromStr for Dedup {
+    type Err = Error;
+    /// `off`, `exact`, `merge:THRESHOLD` or `flag:THRESHOLD` (near-duplicates at a cosine of
+    /// at least THRESHOLD merged or flagged), as the CLI's `--dedup` takes it.
+    fn from_str(s: &str) -> Result<Self> {
+        let near = |action, t: &str| {
+            let threshold = t.parse::<f32>().map_err(|_| {
+                Error::invalid(
+                    "dedup",
+                    format!("{t:?} is not a number (a cosine in (0, 1])"),
+                )
+            })?;
+            Dedup::Near { threshold, action }.check()
+        };
+        match s.split_once(':') {
+            None if s == "off" => Ok(Dedup::Off),
+            None if s == "exact" => Ok(Dedup::Exact),
+            Some(("merge", t)) => near(NearAction::Merge, t),
+            Some(("flag", t)) => near(NearAction::Flag, t),
+            _ => Err(Error::invalid(
+                "dedup",
+                format!("{s:?} is not off, exact, merge:THRESHOLD or flag:THRESHOLD"),
+            )),
+        }
+    }
+}
+
+/// What a store did with one memory ([`crate::Spine::store_batch_detailed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum StoreOutcome {
+    /// Stored as a new memory.
+    Stored,
+    /// An exact duplicate: the existing memory's id, nothing stored.
+    Duplicate,
+    /// A near-duplicate merged into the existing memory ([`NearAction::Merge`]).
+    Merged {
+        /// Their cosine.
+        similarity: f32,
+    },
+    /// Stored, and flagged as a near-duplicate of `of` ([`NearAction::Flag`]).
+    Flagged {
+        /// The memory it resembles.
+        of: MemoryId,
+        /// Their cosine.
+        similarity: f32,
+    },
+}
+
+/// One memory of a store: its id (new or existing) and what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    /// The memory's id.
+    pub id: MemoryId,
+    /// What the store did.
+    #[serde(flatten)]
+    pub outcome: StoreOutcome,
 }
 
 impl NewMemory {

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use memspine::clock::parse_rfc3339;
-use memspine::{Filter, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options, Scope, Spine};
+use memspine::{
+    Dedup, Filter, MemoryId, MemoryUpdate, NewMemory, NewTriple, Options, Scope, Spine,
+    StoreOutcome,
+};
 
 use output::Out;
 
@@ -95,6 +98,10 @@ enum Cmd {
         /// Pin it.
         #[arg(long)]
         pinned: bool,
+        /// Duplicate handling: off, exact (the same content in the same scope returns the
+        /// existing id), merge:THRESHOLD or flag:THRESHOLD (near-duplicates by cosine).
+        #[arg(long)]
+        dedup: Option<Dedup>,
         #[command(flatten)]
         scope: ScopeArgs,
     },
@@ -398,6 +405,21 @@ fn open(db: &Path) -> Result<Spine> {
     Spine::open(db, opts).with_context(|| format!("opening {}", db.display()))
 }
 
+/// What dedup did with a stored memory, in words.
+fn outcome_text(o: &StoreOutcome) -> String {
+    match o {
+        StoreOutcome::Stored => "stored".into(),
+        StoreOutcome::Duplicate => "an exact duplicate: the existing memory's id".into(),
+        StoreOutcome::Merged { similarity } => {
+            format!("a near-duplicate (cosine {similarity:.3}) merged into the existing memory")
+        }
+        StoreOutcome::Flagged { of, similarity } => format!(
+            "stored, flagged as a near-duplicate of {of} (cosine {similarity:.3}, tag {})",
+            memspine::NEAR_DUPLICATE_TAG
+        ),
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
     let out = Out { json: cli.json };
@@ -428,6 +450,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             metadata,
             importance,
             pinned,
+            dedup,
             scope,
         } => {
             let metadata = metadata.map(|m| parse_json(&m, "--metadata")).transpose()?;
@@ -441,11 +464,19 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
                 pinned,
                 created_at: None,
                 vector: None,
-                dedup: None,
+                dedup,
             };
             let s = Spine::open(db, Options::default())?;
-            let id = s.store(m)?;
-            out.id(id);
+            let stored = s.store_detailed(m)?;
+            // The id alone on stdout as before; what dedup did on stderr (JSON: both).
+            match stored.outcome {
+                _ if out.json => out.value(&stored, |_| String::new()),
+                StoreOutcome::Stored => out.id(stored.id),
+                other => {
+                    out.id(stored.id);
+                    eprintln!("dedup: {}", outcome_text(&other));
+                }
+            }
         }
         Cmd::Get { id } => out.memory(&open(db)?.get(id)?),
         Cmd::Update {
