@@ -13,7 +13,7 @@ use roaring::RoaringBitmap;
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::memory::record;
-use crate::memory::Memory;
+use crate::memory::{Memory, MemoryId};
 use crate::query::{self, Expr, Flag, IndexAccess, Label, Leaf, Tier, TimeField};
 use crate::read::Snapshot;
 use crate::schema::{ACCESS, MEMORIES};
@@ -198,6 +198,10 @@ pub struct QueryOptions {
     pub current_session: Option<String>,
     /// Most memories returned (0: all).
     pub limit: usize,
+    /// Count the returned memories as accessed (default false: a query is a filter — used for
+    /// maintenance, export, `accessed_*` conditions — not a retrieval; search and the context
+    /// window, the retrievals, count by default).
+    pub track_access: bool,
 }
 
 fn query_error(e: query::QueryError) -> Error {
@@ -226,6 +230,10 @@ impl Spine {
             opts.limit
         };
         let out = s.memories(ids.iter().take(limit).map(u64::from))?;
+        if opts.track_access {
+            let ids: Vec<MemoryId> = out.iter().map(|m| m.id).collect();
+            self.note_access(&ids);
+        }
         Ok(out)
     }
 

@@ -111,3 +111,66 @@ fn counts_taken_by_a_write_that_failed_are_still_counted() {
     db.note_access(&[a]);
     assert_eq!(db.get(a).unwrap().access_count, 4);
 }
+
+#[test]
+fn retrievals_count_and_inspections_do_not() {
+    use memspine::query::Q;
+    use memspine::{ContextOptions, QueryOptions, SearchMode, SearchOptions};
+    let dir = common::temp();
+    let (db, clock) = common::open_with_clock(&common::db_path(&dir));
+    let a = db
+        .store(NewMemory::new("the invoice was paid twice"))
+        .unwrap();
+    let b = db.store(NewMemory::new("lunch at noon")).unwrap();
+    let count = |id| db.get(id).unwrap().access_count;
+    // Inspections: get, get_many, recent, a query by default.
+    db.get_many(&[a, b]).unwrap();
+    db.recent(10).unwrap();
+    db.query_dsl("text:invoice").unwrap();
+    assert_eq!((count(a), count(b)), (0, 0));
+    // Search counts what it returns.
+    clock.advance(std::time::Duration::from_secs(1));
+    let hits = db
+        .search(
+            "invoice",
+            &SearchOptions {
+                mode: SearchMode::Lexical,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!((count(a), count(b)), (1, 0));
+    assert_eq!(db.get(a).unwrap().last_access, Some(common::T0 + 1_000_000));
+    // Not when asked not to.
+    db.search(
+        "invoice",
+        &SearchOptions {
+            track_access: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(count(a), 1);
+    // The context window counts what it chose, and only that.
+    let w = db
+        .llm_context_window("invoice", 1000, &ContextOptions::default())
+        .unwrap();
+    for id in [a, b] {
+        let chosen = w.chosen.iter().any(|c| c.id == id);
+        let before = if id == a { 1 } else { 0 };
+        assert_eq!(count(id), before + u64::from(chosen), "{id}");
+    }
+    let (ca, cb) = (count(a), count(b));
+    // A query counts when asked to.
+    let opts = QueryOptions {
+        track_access: true,
+        ..Default::default()
+    };
+    let found = db.query(&Q::text("lunch"), &opts).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((count(a), count(b)), (ca, cb + 1));
+    // Written with the next write and kept.
+    db.flush_access().unwrap();
+    assert_eq!((count(a), count(b)), (ca, cb + 1));
+}

@@ -94,6 +94,7 @@ fn queries_equal_brute_force() {
     let opts = QueryOptions {
         current_session: session.map(str::to_owned),
         limit: 0,
+        ..Default::default()
     };
     let all = db.get_many(&ids).unwrap();
     for q in queries {

@@ -27,7 +27,7 @@ use crate::clock::{push_date, Micros, HOUR};
 use crate::db::Spine;
 use crate::error::{Error, Result};
 use crate::memory::record::Rec;
-use crate::memory::{Memory, MemoryId};
+use crate::memory::{Memory, MemoryId, Tier};
 use crate::read::Filter;
 use crate::search::{SearchMode, SearchOptions};
 use graph::{fact_line, GraphContext, GraphFact, GraphLink};
@@ -132,6 +132,9 @@ pub struct Signals {
     pub graph_link: Option<GraphLink>,
     /// Pinned.
     pub pinned: bool,
+    /// Its tier (working = the filter's `current_session`; always set by the selector).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Tier>,
 }
 
 /// Where a chosen memory sits in the window.
@@ -304,11 +307,17 @@ impl Spine {
         }
         let graph = GraphContext::build(&snap, query, &allowed, opts)?;
         found.extend(graph.proposed.iter().map(|id| (id.0, "graph", None, None)));
-        // The conversation: the memories stored last in the filter (highest ids, i.e. store
-        // order), straight from the filter's bitmap. `recent_filtered` orders by `created_at`
-        // exactly but walks the global time index until it has found enough of this scope's
-        // memories, which for a light user at 1M memories is most of the index.
-        let recent = allowed.iter().rev().take(opts.recent_candidates);
+        // The conversation: the memories stored last (highest ids, i.e. store order) of the
+        // working tier — the filter's `current_session` — when there is one, else of the whole
+        // filter, straight from the bitmaps. (`recent_filtered` orders by `created_at` exactly
+        // but walks the global time index until it has found enough of this scope's memories,
+        // which for a light user at 1M memories is most of the index.)
+        let working = match &opts.filter.current_session {
+            Some(s) => Some(&allowed & &snap.bitmap(&format!("s:{s}"))?),
+            None => None,
+        };
+        let recent = working.as_ref().unwrap_or(&allowed).iter().rev();
+        let recent = recent.take(opts.recent_candidates);
         found.extend(recent.map(|id| (u64::from(id), "recent", None, None)));
 
         let mut ids: Vec<u64> = found.iter().map(|f| f.0).collect();
@@ -540,6 +549,12 @@ fn score(c: &mut Candidate<Rec>, now: Micros, opts: &ContextOptions) {
     s.importance = m.importance;
     s.access = ((1.0 + m.access_count as f64).ln() / 101f64.ln()).min(1.0) as f32;
     s.pinned = m.pinned;
+    s.tier = Some(Tier::of(
+        m.created_at,
+        m.scope.session.as_deref(),
+        now,
+        opts.filter.current_session.as_deref(),
+    ));
     let sem = s.semantic.unwrap_or(0.0).max(0.0);
     let lex = s.lexical.unwrap_or(0.0);
     c.score = w.semantic * sem
@@ -698,6 +713,10 @@ fn why(c: &Candidate<Rec>) -> String {
     );
     if s.pinned {
         out.push_str(", pinned");
+    }
+    if let Some(t) = s.tier {
+        out.push_str(", ");
+        out.push_str(t.describe());
     }
     out
 }
@@ -958,11 +977,14 @@ fn pack(
     // so check the whole text and give back lines from the end until it fits.
     while !text.is_empty() && tokens_used > max_tokens {
         match lines.pop() {
-            Some(Line::Memory(_, c)) => dropped.push(Dropped {
-                id: c.id,
-                score: c.score,
-                reason: DropReason::Budget,
-            }),
+            Some(Line::Memory(_, c)) => {
+                pinned_fit &= c.section != Section::Pinned;
+                dropped.push(Dropped {
+                    id: c.id,
+                    score: c.score,
+                    reason: DropReason::Budget,
+                })
+            }
             Some(Line::Fact(_, f)) => dropped_facts.push(DroppedFact {
                 edge: f.fact.edge,
                 reason: DropReason::Budget,

@@ -67,19 +67,46 @@ impl std::str::FromStr for Tier {
     }
 }
 
+impl Tier {
+    /// The tier at `now` of a memory created at `created_at` in `session`, given the caller's
+    /// current session.
+    pub fn of(
+        created_at: Micros,
+        session: Option<&str>,
+        now: Micros,
+        current_session: Option<&str>,
+    ) -> Tier {
+        if current_session.is_some() && session == current_session {
+            Tier::Working
+        } else if now.saturating_sub(created_at) < SHORT_TERM {
+            Tier::ShortTerm
+        } else {
+            Tier::LongTerm
+        }
+    }
+
+    /// How the context window names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tier::Working => "working memory (this session)",
+            Tier::ShortTerm => "short-term",
+            Tier::LongTerm => "long-term",
+        }
+    }
+}
+
 /// Default short-term window: 7 days, the article's full-retention tier.
 pub const SHORT_TERM: Micros = 7 * crate::clock::DAY;
 
 impl Memory {
     /// This memory's tier at `now`, given the caller's current session.
     pub fn tier(&self, now: Micros, current_session: Option<&str>) -> Tier {
-        if current_session.is_some() && self.scope.session.as_deref() == current_session {
-            Tier::Working
-        } else if now.saturating_sub(self.created_at) < SHORT_TERM {
-            Tier::ShortTerm
-        } else {
-            Tier::LongTerm
-        }
+        Tier::of(
+            self.created_at,
+            self.scope.session.as_deref(),
+            now,
+            current_session,
+        )
     }
 }
 

@@ -244,6 +244,9 @@ enum Cmd {
         max_tokens: usize,
         #[command(flatten)]
         scope: ScopeArgs,
+        /// The current session: its memories are the working tier and the recent conversation.
+        #[arg(long)]
+        current_session: Option<String>,
         /// Also list every candidate, chosen or dropped, with its score and reason.
         #[arg(long)]
         explain: bool,
@@ -592,11 +595,15 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             query,
             max_tokens,
             scope,
+            current_session,
             explain,
             tokenizer,
         } => {
             let opts = memspine::ContextOptions {
-                filter: scope.filter(),
+                filter: Filter {
+                    current_session,
+                    ..scope.filter()
+                },
                 ..Default::default()
             };
             let counter = memspine::context::tokens::counter_by_name(&tokenizer)?;
@@ -663,6 +670,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             let opts = memspine::QueryOptions {
                 current_session,
                 limit,
+                ..Default::default()
             };
             out.memories(&open(db)?.query(&expr, &opts)?);
         }
