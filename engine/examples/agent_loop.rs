@@ -58,9 +58,13 @@ impl<M: Llm> MemoryAwareAgent<M> {
                 .user(user)
                 .session(session),
         )?;
-        // 2. Retrieve relevant context, scoped to this user (typed filter, no string splicing).
+        // 2. Retrieve relevant context, scoped to this user (typed filter, no string splicing);
+        //    this session's memories are the working tier, shown as the recent conversation.
         let opts = ContextOptions {
-            filter: Filter::user(user),
+            filter: Filter {
+                current_session: Some(session.to_owned()),
+                ..Filter::user(user)
+            },
             ..Default::default()
         };
         let context = self
@@ -111,9 +115,11 @@ fn main() -> memspine::Result<()> {
         println!("Agent: {}\n", agent.process_query(q, "alice", "s1")?);
     }
     println!(
-        "{} memories stored in {}",
+        "{} memories stored in {} (removed now; a real agent keeps its database)",
         agent.memory.count()?,
         dir.display()
     );
+    drop(agent);
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
