@@ -3,7 +3,9 @@
 //! Loads `memories.jsonl` into a fresh database (each memory stored at its own time on a manual
 //! clock), then for every query in `queries.jsonl` searches the asking user's memories and scores
 //! the gold ids: recall@1/5/10 and MRR per mode (semantic, lexical, hybrid) and per query type,
-//! plus recall of gold memories inside the context window at 500/1000/2000 tokens.
+//! plus recall of gold memories inside the context window at 500/1000/2000 tokens. `R@k` asks
+//! whether any gold memory is in the top k (or the window); `gold` is the fraction of the query's
+//! gold memories that are (most queries have 2-5).
 //!
 //! `cargo run --release -p memspine-benches --bin memspine-eval [-- --json out.json]`
 //!
@@ -40,6 +42,9 @@ struct Score {
     r5: f64,
     r10: f64,
     mrr: f64,
+    /// Fraction of the query's gold memories in the top 10 (search) or inside the window
+    /// (context), where the `r` columns ask only whether any is.
+    gold: f64,
 }
 
 impl Score {
@@ -52,6 +57,7 @@ impl Score {
         if let Some(pos) = ranked.iter().position(|id| gold.contains(id)) {
             self.mrr += 1.0 / (pos as f64 + 1.0);
         }
+        self.gold += gold_fraction(ranked.iter().take(10), gold);
     }
     fn mean(&self) -> Score {
         let n = self.n.max(1) as f64;
@@ -61,8 +67,17 @@ impl Score {
             r5: self.r5 / n,
             r10: self.r10 / n,
             mrr: self.mrr / n,
+            gold: self.gold / n,
         }
     }
+}
+
+/// The fraction of `gold` among `found`.
+fn gold_fraction<'a>(found: impl Iterator<Item = &'a u64>, gold: &[u64]) -> f64 {
+    let mut found: Vec<u64> = found.copied().filter(|id| gold.contains(id)).collect();
+    found.sort_unstable();
+    found.dedup();
+    found.len() as f64 / gold.len().max(1) as f64
 }
 
 fn data_dir() -> PathBuf {
@@ -168,14 +183,16 @@ fn main() -> Result<()> {
             };
             let w = db.llm_context_window(&q.query, budget, &opts)?;
             let inside: Vec<u64> = w.chosen.iter().map(|c| c.id.0).collect();
-            // "Recall in context": any gold memory made it into the window.
+            // Recall in context: whether any gold memory made it into the window (the `r10`
+            // column), and which fraction of them did (`gold`).
             let hit = inside.iter().any(|id| q.gold.contains(id));
-            let s = by_type.entry(q.kind.clone()).or_default();
-            s.n += 1;
-            s.r10 += f64::from(u8::from(hit));
-            let a = by_type.entry("all".into()).or_default();
-            a.n += 1;
-            a.r10 += f64::from(u8::from(hit));
+            let fraction = gold_fraction(inside.iter(), &q.gold);
+            for key in [q.kind.clone(), "all".into()] {
+                let s = by_type.entry(key).or_default();
+                s.n += 1;
+                s.r10 += f64::from(u8::from(hit));
+                s.gold += fraction;
+            }
         }
         report.insert(
             format!("context@{budget}"),
@@ -184,20 +201,20 @@ fn main() -> Result<()> {
     }
     println!("model: {model}; {} queries", queries.len());
     println!(
-        "{:<14} {:<14} {:>5} {:>7} {:>7} {:>7} {:>7}",
-        "mode", "type", "n", "R@1", "R@5", "R@10", "MRR"
+        "{:<14} {:<14} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "mode", "type", "n", "R@1", "R@5", "R@10", "MRR", "gold"
     );
     for (mode, types) in &report {
         for (ty, s) in types {
             if mode.starts_with("context") {
                 println!(
-                    "{:<14} {:<14} {:>5} {:>7} {:>7} {:>7.3} {:>7}",
-                    mode, ty, s.n, "", "", s.r10, ""
+                    "{:<14} {:<14} {:>5} {:>7} {:>7} {:>7.3} {:>7} {:>7.3}",
+                    mode, ty, s.n, "", "", s.r10, "", s.gold
                 );
             } else {
                 println!(
-                    "{:<14} {:<14} {:>5} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
-                    mode, ty, s.n, s.r1, s.r5, s.r10, s.mrr
+                    "{:<14} {:<14} {:>5} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3}",
+                    mode, ty, s.n, s.r1, s.r5, s.r10, s.mrr, s.gold
                 );
             }
         }
