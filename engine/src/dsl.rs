@@ -237,7 +237,8 @@ impl Spine {
         Ok(out)
     }
 
-    /// The ids matching an expression, as a bitmap (for counting or as a search filter).
+    /// The ids matching an expression, as a bitmap (for counting or as a search filter; no
+    /// memory is returned, so `track_access` does not apply).
     pub fn query_ids(&self, expr: &Expr, opts: &QueryOptions) -> Result<RoaringBitmap> {
         let plan = query::plan(expr, self.now()).map_err(|e| Error::Query {
             position: 0,

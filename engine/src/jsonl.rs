@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{format_rfc3339, parse_rfc3339};
 use crate::db::Spine;
 use crate::error::{Error, Result};
-use crate::memory::{Memory, NewMemory, Scope};
+use crate::memory::{Memory, NewMemory, Scope, StoreOutcome, Stored};
 use crate::schema::MEMORIES;
 
 /// One line of an export / import file.
@@ -99,10 +99,13 @@ impl JsonMemory {
 /// What an import did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
-    /// Memories stored.
+    /// Memories stored (flagged near-duplicates included).
     pub imported: u64,
     /// Lines read (blank lines skipped).
     pub lines: u64,
+    /// Lines not stored because the database's `Options::dedup` found them duplicates of a
+    /// memory already there (exact, or a near-duplicate merged into it).
+    pub deduplicated: u64,
 }
 
 /// Lines per import transaction.
@@ -170,31 +173,42 @@ impl Spine {
             self.prepare(&nm, 0).map_err(|e| at(e.to_string()))?;
             batch.push((nm, archived));
             if batch.len() >= IMPORT_BATCH.min(self.limits().max_batch) {
-                report.imported += self.import_batch(std::mem::take(&mut batch))?;
+                self.import_batch(std::mem::take(&mut batch), &mut report)?;
                 progress(bytes);
             }
         }
-        report.imported += self.import_batch(batch)?;
+        self.import_batch(batch, &mut report)?;
         progress(bytes);
         Ok(report)
     }
 
-    fn import_batch(&self, batch: Vec<(NewMemory, bool)>) -> Result<u64> {
+    fn import_batch(&self, batch: Vec<(NewMemory, bool)>, report: &mut ImportReport) -> Result<()> {
         if batch.is_empty() {
-            return Ok(0);
+            return Ok(());
         }
         let archived: Vec<bool> = batch.iter().map(|(_, a)| *a).collect();
-        let ids = self.store_batch(batch.into_iter().map(|(m, _)| m).collect())?;
-        let to_archive: Vec<_> = ids
+        let stored = self.store_batch_detailed(batch.into_iter().map(|(m, _)| m).collect())?;
+        // Only lines stored as new memories are archived: a line found a duplicate must not
+        // archive the memory it duplicates.
+        let new = |s: &Stored| {
+            matches!(
+                s.outcome,
+                StoreOutcome::Stored | StoreOutcome::Flagged { .. }
+            )
+        };
+        let to_archive: Vec<_> = stored
             .iter()
             .zip(archived)
-            .filter(|(_, a)| *a)
-            .map(|(id, _)| *id)
+            .filter(|(s, a)| *a && new(s))
+            .map(|(s, _)| s.id)
             .collect();
         if !to_archive.is_empty() {
             self.set_archived(&to_archive, true)?;
         }
-        Ok(ids.len() as u64)
+        let fresh = stored.iter().filter(|s| new(s)).count() as u64;
+        report.imported += fresh;
+        report.deduplicated += stored.len() as u64 - fresh;
+        Ok(())
     }
 }
 

@@ -98,9 +98,9 @@ impl<'t> WriteCtx<'t> {
         }
     }
 
-    /// Merges near-duplicate `m` into memory `id` ([`NearAction::Merge`]): the union of their
-    /// tags, the higher importance, pinned if either is; logged as an update when that changes
-    /// the memory.
+    /// Merges duplicate `m` into memory `id` ([`NearAction::Merge`]): the union of their tags
+    /// (within the tag limit), the higher importance, pinned if either is; logged as an update
+    /// when that changes the memory.
     pub(crate) fn merge_into(&mut self, c: &mut Counters, id: u64, m: &StoredMemory) -> Result<()> {
         let old = self.load(id)?;
         let mut new = old.clone();
@@ -109,7 +109,12 @@ impl<'t> WriteCtx<'t> {
                 new.tags.push(t.clone());
             }
         }
-        new.tags = self.spine.limits().check_tags(&new.tags)?;
+        // The union, unless it would carry more tags than allowed: then the memory's own.
+        new.tags = self
+            .spine
+            .limits()
+            .check_tags(&new.tags)
+            .unwrap_or_else(|_| old.tags.clone());
         new.importance = new.importance.max(m.importance);
         new.pinned |= m.pinned;
         if new.tags == old.tags && new.importance == old.importance && new.pinned == old.pinned {
@@ -386,6 +391,13 @@ impl Spine {
             return Ok(Resolved::Store(StoreOutcome::Stored));
         }
         if let Some(existing) = ctx.find_duplicate(m)? {
+            if let Dedup::Near {
+                action: NearAction::Merge,
+                ..
+            } = d
+            {
+                ctx.merge_into(c, existing, m)?;
+            }
             return Ok(Resolved::Existing(Stored {
                 id: MemoryId(existing),
                 outcome: StoreOutcome::Duplicate,
@@ -406,9 +418,12 @@ impl Spine {
                 }))
             }
             NearAction::Flag => {
-                if !m.tags.iter().any(|t| t == NEAR_DUPLICATE_TAG) {
-                    m.tags.push(NEAR_DUPLICATE_TAG.to_owned());
-                    m.tags = self.limits().check_tags(&m.tags)?;
+                // The tag goes on unless the memory already carries as many tags as allowed
+                // (the outcome still says it is flagged).
+                let mut tags = m.tags.clone();
+                tags.push(NEAR_DUPLICATE_TAG.to_owned());
+                if let Ok(tags) = self.limits().check_tags(&tags) {
+                    m.tags = tags;
                 }
                 Ok(Resolved::Store(StoreOutcome::Flagged {
                     of: MemoryId(of),
@@ -419,7 +434,7 @@ impl Spine {
     }
 
     /// The live memory of exactly `scope` most similar to `v` with a cosine of at least
-    /// `threshold`: among the 16 nearest of the scope's filter (committed memories) and `fresh`.
+    /// `threshold`, among the committed memories and `fresh`.
     fn nearest_in_scope(
         &self,
         scope: &Scope,
@@ -427,9 +442,11 @@ impl Spine {
         threshold: f32,
         fresh: &[Fresh],
     ) -> Result<Option<(u64, f32)>> {
+        // A cosine of two equal normalised vectors may round to just below 1.
+        let reaches = |sim: f32| sim + 1e-6 >= threshold;
         let mut best: Option<(u64, f32)> = None;
         let mut consider = |id: u64, sim: f32| {
-            if sim >= threshold && best.is_none_or(|(_, b)| sim > b) {
+            if reaches(sim) && best.is_none_or(|(_, b)| sim > b) {
                 best = Some((id, sim));
             }
         };
@@ -438,9 +455,16 @@ impl Spine {
                 consider(*id, memspine_index::kernels::dot(v, fv));
             }
         }
-        if self.inner.vectors.is_some() {
+        if self.inner.vectors.is_none() {
+            return Ok(best);
+        }
+        // The filter also admits memories of wider scopes (a field the memory leaves empty
+        // is open): the first hit of exactly this scope is its nearest, and while every hit
+        // reaches the threshold without one of this scope, a longer list may hold one.
+        let mut limit = 16;
+        loop {
             let opts = SearchOptions {
-                limit: 16,
+                limit,
                 filter: Filter {
                     user: scope.user.clone(),
                     session: scope.session.clone(),
@@ -452,17 +476,18 @@ impl Spine {
                 track_access: false,
                 ..Default::default()
             };
-            // The filter also admits memories of wider scopes (a field left open): the first
-            // hit of exactly this scope is its nearest.
-            let hit = self
-                .search("", &opts)?
-                .into_iter()
-                .find(|h| h.memory.scope == *scope);
-            if let Some(h) = hit {
-                consider(h.id.0, h.semantic.unwrap_or(h.score));
+            let hits = self.search("", &opts)?;
+            let sim = |h: &crate::search::SearchHit| h.semantic.unwrap_or(h.score);
+            if let Some(h) = hits.iter().find(|h| h.memory.scope == *scope) {
+                consider(h.id.0, sim(h));
+                return Ok(best);
             }
+            let more = hits.len() == limit && hits.last().is_some_and(|h| reaches(sim(h)));
+            if !more || limit >= crate::MAX_LIMIT {
+                return Ok(best);
+            }
+            limit = (limit * 4).min(crate::MAX_LIMIT);
         }
-        Ok(best)
     }
 
     /// Vectors given by the caller (checked and normalised), or embedded from the content.

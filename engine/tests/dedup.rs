@@ -324,3 +324,95 @@ fn facts_of_a_merged_memory_link_to_the_existing_one() {
     assert_eq!(db.count().unwrap(), 1);
     assert!(db.verify().unwrap().is_ok());
 }
+
+#[test]
+fn the_exact_scope_is_found_behind_memories_of_wider_scopes() {
+    let dir = common::temp();
+    let db = open_4d(&common::db_path(&dir), Dedup::Off).unwrap();
+    // Twenty memories of alice's sessions nearer than the one of alice without a session.
+    let sessions: Vec<_> = (0..20)
+        .map(|i| {
+            near(
+                &format!("session note {i}"),
+                [1.0, 0.1, 0.0, 0.01 * i as f32],
+            )
+            .session(format!("s{i}"))
+        })
+        .collect();
+    db.store_batch(sessions).unwrap();
+    let target = db.store(near("no session", [1.0, 0.25, 0.0, 0.0])).unwrap();
+    let s = db
+        .store_detailed(near("no session again", [1.0, 0.0, 0.0, 0.0]).dedup(MERGE))
+        .unwrap();
+    assert_eq!(s.id, target, "{s:?}");
+    assert!(matches!(s.outcome, StoreOutcome::Merged { similarity } if similarity < 0.98));
+}
+
+#[test]
+fn threshold_one_catches_equal_vectors_and_exact_duplicates_merge_too() {
+    let dir = common::temp();
+    let db = open_4d(&common::db_path(&dir), Dedup::Off).unwrap();
+    let v = [0.3, 0.1, 0.7, 0.2];
+    let a = db.store(near("first words", v).tag("a")).unwrap();
+    let one = Dedup::Near {
+        threshold: 1.0,
+        action: NearAction::Merge,
+    };
+    let s = db
+        .store_detailed(near("other words", v).tag("b").dedup(one))
+        .unwrap();
+    assert_eq!(s.id, a);
+    // An exact duplicate under Merge is merged as well (reported as a duplicate).
+    let s = db
+        .store_detailed(
+            near("first words", [0.0, 1.0, 0.0, 0.0])
+                .tag("c")
+                .dedup(MERGE),
+        )
+        .unwrap();
+    assert_eq!((s.id, s.outcome), (a, StoreOutcome::Duplicate));
+    assert_eq!(db.get(a).unwrap().tags, vec!["a", "b", "c"]);
+}
+
+#[test]
+fn the_tag_limit_never_fails_a_dedup() {
+    let dir = common::temp();
+    let db = open_4d(&common::db_path(&dir), Dedup::Off).unwrap();
+    let max = memspine::Limits::default().max_tags;
+    let full = |prefix: &str, m: NewMemory| (0..max).fold(m, |m, i| m.tag(format!("{prefix}{i}")));
+    let a = db
+        .store(full("x", near("tagged", [1.0, 0.0, 0.0, 0.0])))
+        .unwrap();
+    // Flag: stored, reported, without the tag it has no room for.
+    let s = db
+        .store_detailed(full("y", near("tagged too", [1.0, 0.01, 0.0, 0.0])).dedup(FLAG))
+        .unwrap();
+    assert!(matches!(s.outcome, StoreOutcome::Flagged { of, .. } if of == a));
+    assert_eq!(db.get(s.id).unwrap().tags.len(), max);
+    // Merge: the union would exceed the limit; the memory keeps its own tags.
+    let m = db
+        .store_detailed(
+            full("z", near("tagged three", [1.0, 0.0, 0.01, 0.0]))
+                .importance(0.9)
+                .dedup(MERGE),
+        )
+        .unwrap();
+    assert!(matches!(m.outcome, StoreOutcome::Merged { .. }), "{m:?}");
+    let merged = db.get(m.id).unwrap();
+    assert_eq!(merged.tags.len(), max);
+    assert_eq!(merged.importance, 0.9);
+}
+
+#[test]
+fn an_imported_duplicate_never_archives_the_memory_it_duplicates() {
+    let dir = common::temp();
+    let db = open_4d(&common::db_path(&dir), Dedup::Exact).unwrap();
+    let a = db.store(NewMemory::new("alpha")).unwrap();
+    let lines = "{\"content\":\"alpha\",\"archived\":true}\n{\"content\":\"beta\"}\n";
+    let report = db
+        .import(&mut std::io::Cursor::new(lines), &mut |_| {})
+        .unwrap();
+    assert_eq!((report.imported, report.deduplicated), (1, 1));
+    assert!(!db.get(a).unwrap().archived);
+    assert_eq!(db.count().unwrap(), 2);
+}

@@ -186,11 +186,14 @@ pub enum Dedup {
     Off,
     /// Exactly the same content: return the existing memory's id and store nothing.
     Exact,
-    /// Exact duplicates as [`Dedup::Exact`]; besides, a memory whose embedding has a cosine of
-    /// at least `threshold` with a memory of the same scope (the nearest of the scope's 16 nearest
-    /// live memories, or an earlier one of the same batch) is a near-duplicate, handled by
-    /// `action`. A memory without an embedding is only checked exactly. The check costs one
-    /// scoped vector search per stored memory.
+    /// Exact duplicates as [`Dedup::Exact`] (merged into the existing memory when `action` is
+    /// [`NearAction::Merge`]); besides, a memory whose embedding has a cosine of at least
+    /// `threshold` with a live memory of exactly the same scope (found by a scoped vector
+    /// search, widened while memories of wider scopes fill it) or with an earlier memory of the
+    /// same batch is a near-duplicate, handled by `action`. A memory without an embedding is
+    /// only checked exactly. Cost: one scoped vector search per stored memory, inside the write,
+    /// and a comparison with each earlier memory of the same scope in the batch (n²/2 dot
+    /// products for n such memories: keep such batches to thousands, not the 100 000 allowed).
     Near {
         /// Cosine in `(0, 1]` (e.g. 0.95 with a sentence embedder).
         threshold: f32,
@@ -204,11 +207,12 @@ pub enum Dedup {
 #[serde(rename_all = "snake_case")]
 pub enum NearAction {
     /// Store nothing and return the existing memory's id, which takes the new one's tags
-    /// (union), importance (the higher) and pin (either); logged as an update when that changes
-    /// it.
+    /// (union, unless that exceeds the tag limit), importance (the higher) and pin (either);
+    /// logged as an update when that changes it.
     Merge,
-    /// Store it, tagged [`NEAR_DUPLICATE_TAG`] (queryable: `tag:near-duplicate`), and report
-    /// which memory it resembles ([`StoreOutcome::Flagged`]).
+    /// Store it, tagged [`NEAR_DUPLICATE_TAG`] (queryable: `tag:near-duplicate`; not when it
+    /// already carries the most tags allowed), and report which memory it resembles
+    /// ([`StoreOutcome::Flagged`]).
     Flag,
 }
 

@@ -473,7 +473,7 @@ fn run(cli: Cli, out: &Out) -> Result<i32> {
             let stored = s.store_detailed(m)?;
             // The id alone on stdout as before; what dedup did on stderr (JSON: both).
             match stored.outcome {
-                _ if out.json => out.value(&stored, |_| String::new()),
+                _ if out.json => println!("{}", serde_json::json!(stored)),
                 StoreOutcome::Stored => out.id(stored.id),
                 other => {
                     out.id(stored.id);
