@@ -240,6 +240,13 @@ impl Spine {
     /// The ids matching an expression, as a bitmap (for counting or as a search filter; no
     /// memory is returned, so `track_access` does not apply).
     pub fn query_ids(&self, expr: &Expr, opts: &QueryOptions) -> Result<RoaringBitmap> {
+        // Refused whatever the rest of the query (the planner may never reach the leaf).
+        if opts.current_session.is_none() && expr.mentions_working_tier() {
+            return Err(Error::invalid(
+                "tier",
+                "the working tier needs the current session (QueryOptions::current_session)",
+            ));
+        }
         let plan = query::plan(expr, self.now()).map_err(|e| Error::Query {
             position: 0,
             message: e.to_string(),

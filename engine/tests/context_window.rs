@@ -255,6 +255,14 @@ proptest! {
             if c.trim().is_empty() { continue; }
             db.store(NewMemory::new(c.clone()).pinned(pins[i])).unwrap();
         }
+        // The candidates, before the windows count their chosen memories as accessed (which
+        // changes scores, not who is a candidate).
+        let candidates: HashSet<MemoryId> = db
+            .select_memories("query", &ContextOptions::default())
+            .unwrap()
+            .iter()
+            .map(|c| c.memory.id)
+            .collect();
         let w = db.llm_context_window("query", budget, &ContextOptions::default()).unwrap();
         prop_assert!(w.tokens_used <= budget);
         for counter in exact_counters() {
@@ -264,8 +272,15 @@ proptest! {
         }
         let w2 = db.llm_context_window_with("query", budget, &ContextOptions::default(), &Words).unwrap();
         prop_assert!(Words.count(&w2.text) <= budget);
-        let n = all_ids(&w).len();
-        prop_assert_eq!(n, all_ids(&w).into_iter().collect::<HashSet<_>>().len());
+        // Explain lists every candidate's fate, once: chosen or dropped, never both.
+        for w in [&w, &w2] {
+            let chosen: HashSet<MemoryId> = w.chosen.iter().map(|c| c.id).collect();
+            let dropped: HashSet<MemoryId> = w.dropped.iter().map(|d| d.id).collect();
+            prop_assert_eq!(chosen.len(), w.chosen.len());
+            prop_assert_eq!(dropped.len(), w.dropped.len());
+            prop_assert!(chosen.is_disjoint(&dropped), "{:?} {:?}", chosen, dropped);
+            prop_assert_eq!(&chosen | &dropped, candidates.clone());
+        }
     }
 }
 

@@ -364,13 +364,28 @@ impl Expr {
     /// Whether any predicate tests `archived`. The engine uses this to decide whether its
     /// default "live memories only" applies.
     pub fn mentions_archived(&self) -> bool {
+        self.any_pred(|p| {
+            matches!(
+                p,
+                Pred::Flag {
+                    flag: Flag::Archived,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Whether the expression tests `tier:working` anywhere.
+    pub fn mentions_working_tier(&self) -> bool {
+        self.any_pred(|p| matches!(p, Pred::Tier(Tier::Working)))
+    }
+
+    /// Whether any predicate of the expression passes `f` (without recursion).
+    fn any_pred(&self, f: impl Fn(&Pred) -> bool) -> bool {
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
             match e {
-                Expr::Pred(Pred::Flag {
-                    flag: Flag::Archived,
-                    ..
-                }) => return true,
+                Expr::Pred(p) if f(p) => return true,
                 Expr::Pred(_) => {}
                 Expr::Not(inner) => stack.push(inner),
                 Expr::And(v) | Expr::Or(v) => stack.extend(v),
