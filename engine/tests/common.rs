@@ -29,6 +29,17 @@ pub fn open_with_clock(path: &Path) -> (Spine, ManualClock) {
     (Spine::open(path, opts).expect("open"), clock)
 }
 
+/// Opens a database of 4-d vectors given by the caller (no embedder) on `clock`.
+pub fn open_vec4(path: &Path, clock: &ManualClock) -> Spine {
+    let opts = Options {
+        dimension: Some(4),
+        durability: Durability::None,
+        clock: Arc::new(clock.clone()),
+        ..Options::default()
+    };
+    Spine::open(path, opts).expect("open")
+}
+
 pub fn open(path: &Path) -> Spine {
     Spine::open(path, Options::default()).expect("open")
 }

@@ -6,23 +6,14 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use memspine::context::{tokens::TokenCounter, Section};
-use memspine::{
-    ContextOptions, Durability, Filter, ManualClock, MemoryId, NewMemory, Options, Spine,
-};
+use memspine::{ContextOptions, Filter, ManualClock, MemoryId, NewMemory, Spine};
 use proptest::prelude::*;
 
 fn open_vec(path: &std::path::Path, clock: &ManualClock) -> Spine {
-    let opts = Options {
-        dimension: Some(4),
-        durability: Durability::None,
-        clock: Arc::new(clock.clone()),
-        ..Options::default()
-    };
-    Spine::open(path, opts).unwrap()
+    common::open_vec4(path, clock)
 }
 
 fn all_ids(w: &memspine::ContextWindow) -> Vec<MemoryId> {

@@ -393,27 +393,7 @@ fn quoted(v: &str, quote: bool) -> String {
 }
 
 fn facts(m: &Memory, now: u64, session: Option<&str>) -> MemoryFacts {
-    let tier = match m.tier(now, session) {
-        memspine::Tier::Working => query::Tier::Working,
-        memspine::Tier::ShortTerm => query::Tier::ShortTerm,
-        memspine::Tier::LongTerm => query::Tier::LongTerm,
-    };
-    MemoryFacts {
-        id: m.id.0,
-        created: m.created_at,
-        updated: m.updated_at,
-        accessed: m.last_access,
-        pinned: m.pinned,
-        archived: m.archived,
-        tags: m.tags.clone(),
-        user: m.scope.user.clone(),
-        session: m.scope.session.clone(),
-        agent: m.scope.agent.clone(),
-        kind: m.kind.clone(),
-        tier,
-        importance: m.importance,
-        text: m.content.clone(),
-    }
+    MemoryFacts::of_memory(m, now, session)
 }
 
 fn content(words: impl IntoIterator<Item = (usize, bool)>) -> String {

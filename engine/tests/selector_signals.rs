@@ -6,27 +6,17 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use memspine::context::{Candidate, DropReason, Section};
-use memspine::{
-    ContextOptions, Durability, ManualClock, MemoryId, NewMemory, NewTriple, Options, Spine,
-    Weights,
-};
+use memspine::{ContextOptions, ManualClock, MemoryId, NewMemory, NewTriple, Spine, Weights};
 
 const HOUR: u64 = 3_600_000_000;
 const QUERY: &str = "what about Alice and the invoice refund?";
 const QUERY_VECTOR: [f32; 4] = [1.0, 0.0, 0.0, 0.0];
 
 fn open_vec(path: &std::path::Path, clock: &ManualClock) -> Spine {
-    let opts = Options {
-        dimension: Some(4),
-        durability: Durability::None,
-        clock: Arc::new(clock.clone()),
-        ..Options::default()
-    };
-    Spine::open(path, opts).unwrap()
+    common::open_vec4(path, clock)
 }
 
 fn unit(v: [f32; 4]) -> [f32; 4] {

@@ -144,6 +144,34 @@ pub fn phrase_matches(text: &str, phrase: &str) -> bool {
             || text.to_lowercase().contains(&phrase.to_lowercase()))
 }
 
+impl MemoryFacts {
+    /// The facts of a memory as the engine returns it, at `now` for the caller's current
+    /// session (which defines its tier).
+    pub fn of_memory(m: &crate::Memory, now: u64, current_session: Option<&str>) -> Self {
+        let tier = match m.tier(now, current_session) {
+            crate::Tier::Working => Tier::Working,
+            crate::Tier::ShortTerm => Tier::ShortTerm,
+            crate::Tier::LongTerm => Tier::LongTerm,
+        };
+        MemoryFacts {
+            id: m.id.0,
+            created: m.created_at,
+            updated: m.updated_at,
+            accessed: m.last_access,
+            pinned: m.pinned,
+            archived: m.archived,
+            tags: m.tags.clone(),
+            user: m.scope.user.clone(),
+            session: m.scope.session.clone(),
+            agent: m.scope.agent.clone(),
+            kind: m.kind.clone(),
+            tier,
+            importance: m.importance,
+            text: m.content.clone(),
+        }
+    }
+}
+
 impl MemoryView for MemoryFacts {
     fn id(&self) -> u64 {
         self.id
