@@ -104,12 +104,9 @@ impl<'t> WriteCtx<'t> {
     pub(crate) fn merge_into(&mut self, c: &mut Counters, id: u64, m: &StoredMemory) -> Result<()> {
         let old = self.load(id)?;
         let mut new = old.clone();
-        for t in &m.tags {
-            if !new.tags.contains(t) {
-                new.tags.push(t.clone());
-            }
-        }
-        // The union, unless it would carry more tags than allowed: then the memory's own.
+        // The union (`check_tags` sorts and dedups), unless it would carry more tags than
+        // allowed: then the memory's own.
+        new.tags.extend(m.tags.iter().cloned());
         new.tags = self
             .spine
             .limits()
@@ -461,21 +458,21 @@ impl Spine {
         // The filter also admits memories of wider scopes (a field the memory leaves empty
         // is open): the first hit of exactly this scope is its nearest, and while every hit
         // reaches the threshold without one of this scope, a longer list may hold one.
-        let mut limit = 16;
-        loop {
-            let opts = SearchOptions {
-                limit,
-                filter: Filter {
-                    user: scope.user.clone(),
-                    session: scope.session.clone(),
-                    agent: scope.agent.clone(),
-                    ..Default::default()
-                },
-                mode: SearchMode::Semantic,
-                vector: Some(v.to_vec()),
-                track_access: false,
+        let mut opts = SearchOptions {
+            limit: 16,
+            filter: Filter {
+                user: scope.user.clone(),
+                session: scope.session.clone(),
+                agent: scope.agent.clone(),
                 ..Default::default()
-            };
+            },
+            mode: SearchMode::Semantic,
+            vector: Some(v.to_vec()),
+            track_access: false,
+            ..Default::default()
+        };
+        loop {
+            let limit = opts.limit;
             let hits = self.search("", &opts)?;
             let sim = |h: &crate::search::SearchHit| h.semantic.unwrap_or(h.score);
             if let Some(h) = hits.iter().find(|h| h.memory.scope == *scope) {
@@ -486,7 +483,7 @@ impl Spine {
             if !more || limit >= crate::MAX_LIMIT {
                 return Ok(best);
             }
-            limit = (limit * 4).min(crate::MAX_LIMIT);
+            opts.limit = (limit * 4).min(crate::MAX_LIMIT);
         }
     }
 

@@ -313,7 +313,11 @@ impl Spine {
         // but walks the global time index until it has found enough of this scope's memories,
         // which for a light user at 1M memories is most of the index.)
         let working = match &opts.filter.current_session {
-            Some(s) => Some(&allowed & &snap.bitmap(&format!("s:{s}"))?),
+            Some(s) => {
+                let mut w = allowed.clone();
+                snap.apply_tier(&mut w, Tier::Working, Some(s))?;
+                Some(w)
+            }
             None => None,
         };
         let recent = working.as_ref().unwrap_or(&allowed).iter().rev();
